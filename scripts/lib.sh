@@ -1,0 +1,17 @@
+# shellcheck shell=bash
+# Sourced by the scripts in this directory: where things live, how we report.
+
+TOASTER_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# Kernels and their builds outlive a clone: they are keyed by what they are
+# made of, so every checkout on the machine shares them.
+TOASTER_CACHE=${TOASTER_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/toaster}
+TOASTER_BUILD=${TOASTER_BUILD:-$TOASTER_ROOT/build}
+# shellcheck disable=SC2034 # for the scripts that source this file
+TOASTER_KERNELS="debug 6.1 6.12"
+
+toaster_log() { printf '%s: %s\n' "${0##*/}" "$*" >&2; }
+toaster_die() { toaster_log "error: $*"; exit 1; }
+
+# The build directory of the module for one kernel, shared by the Makefile and
+# the VM runner.
+toaster_module_dir() { printf '%s/module-%s\n' "$TOASTER_BUILD" "$1"; }

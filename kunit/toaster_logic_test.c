@@ -1,0 +1,341 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests for the toaster driver's logic: the command parser, the status
+ * formatter, the notification decoder and the sequence comparison.
+ */
+
+#include <kunit/test.h>
+#include <linux/module.h>
+#include <linux/string.h>
+
+#include "toaster.h"
+
+struct toaster_parse_case {
+	const char *input;
+	int ret;
+	enum toaster_command_op op;
+	unsigned int darkness;
+};
+
+static const struct toaster_parse_case toaster_parse_cases[] = {
+	{ "toast", 0, TOASTER_CMD_TOAST, 0 },
+	{ "toast\n", 0, TOASTER_CMD_TOAST, 0 },
+	{ " \ttoast \t\n", 0, TOASTER_CMD_TOAST, 0 },
+	{ "toast 1\n", 0, TOASTER_CMD_TOAST, 1 },
+	{ "toast 7\n", 0, TOASTER_CMD_TOAST, 7 },
+	{ "toast\t10", 0, TOASTER_CMD_TOAST, 10 },
+	{ "toast 07", 0, TOASTER_CMD_TOAST, 7 },
+	{ "cancel\n", 0, TOASTER_CMD_CANCEL, 0 },
+	{ "darkness 1", 0, TOASTER_CMD_DARKNESS, 1 },
+	{ "darkness 10\n", 0, TOASTER_CMD_DARKNESS, 10 },
+	{ "lock\n", 0, TOASTER_CMD_LOCK, 0 },
+	{ "unlock\n", 0, TOASTER_CMD_UNLOCK, 0 },
+	{ "", -EINVAL },
+	{ "\n", -EINVAL },
+	{ "   ", -EINVAL },
+	{ "toast 0", -EINVAL },
+	{ "toast 11", -EINVAL },
+	{ "toast 100", -EINVAL },
+	{ "toast -1", -EINVAL },
+	{ "toast +5", -EINVAL },
+	{ "toast 5x", -EINVAL },
+	{ "toast 5 5", -EINVAL },
+	{ "toasty", -EINVAL },
+	{ "Toast", -EINVAL },
+	{ "toas", -EINVAL },
+	{ "darkness", -EINVAL },
+	{ "darkness 0", -EINVAL },
+	{ "darkness 11", -EINVAL },
+	{ "cancel now", -EINVAL },
+	{ "lock 1", -EINVAL },
+	{ "unlock please", -EINVAL },
+	{ "bagel", -EINVAL },
+	/* One byte longer than TOASTER_CMD_MAX. */
+	{ "toast                           5", -EINVAL },
+};
+
+static void toaster_parse_case_desc(const struct toaster_parse_case *c,
+				    char *desc)
+{
+	char *p;
+
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "\"%s\"", c->input);
+	/* Keep the KTAP line on one line. */
+	for (p = desc; *p; p++)
+		if (*p == '\n' || *p == '\t')
+			*p = ' ';
+}
+
+KUNIT_ARRAY_PARAM(toaster_parse, toaster_parse_cases, toaster_parse_case_desc);
+
+static void toaster_parse_test(struct kunit *test)
+{
+	const struct toaster_parse_case *c = test->param_value;
+	struct toaster_command cmd = { .op = -1, .darkness = 99 };
+	int ret;
+
+	ret = toaster_parse_command(c->input, strlen(c->input), &cmd);
+	KUNIT_ASSERT_EQ(test, ret, c->ret);
+	if (ret) {
+		/* A rejected command leaves nothing behind to be sent. */
+		KUNIT_EXPECT_EQ(test, cmd.op, -1);
+		KUNIT_EXPECT_EQ(test, cmd.darkness, 99);
+		return;
+	}
+	KUNIT_EXPECT_EQ(test, cmd.op, c->op);
+	KUNIT_EXPECT_EQ(test, cmd.darkness, c->darkness);
+}
+
+static void toaster_parse_length_test(struct kunit *test)
+{
+	struct toaster_command cmd;
+	char buf[TOASTER_CMD_MAX];
+
+	/* The length given is what counts, not a NUL. */
+	KUNIT_EXPECT_EQ(test, toaster_parse_command("toast 7junk", 7, &cmd), 0);
+	KUNIT_EXPECT_EQ(test, cmd.darkness, 7);
+	/* An embedded NUL is not a terminator but garbage. */
+	KUNIT_EXPECT_EQ(test, toaster_parse_command("toast\0 7", 8, &cmd), -EINVAL);
+	/* Exactly TOASTER_CMD_MAX bytes is still accepted. */
+	memset(buf, ' ', sizeof(buf));
+	memcpy(buf, "cancel", 6);
+	KUNIT_EXPECT_EQ(test, toaster_parse_command(buf, sizeof(buf), &cmd), 0);
+	KUNIT_EXPECT_EQ(test, cmd.op, TOASTER_CMD_CANCEL);
+}
+
+static void toaster_format_test(struct kunit *test)
+{
+	const struct toaster_snapshot snap = {
+		.state = TOASTER_STATE_TOASTING,
+		.darkness = 7,
+		.temperature_c = 187,
+		.remaining_ms = 41250,
+		.toasts = 3,
+		.errors = 1,
+		.safety_lock = false,
+	};
+	char buf[TOASTER_STATUS_TEXT_MAX];
+	size_t len;
+
+	len = toaster_format_status(&snap, buf, sizeof(buf));
+	KUNIT_EXPECT_STREQ(test, buf,
+			   "state: toasting\n"
+			   "darkness: 7\n"
+			   "temperature_c: 187\n"
+			   "remaining_ms: 41250\n"
+			   "safety_lock: 0\n"
+			   "toasts: 3\n"
+			   "errors: 1\n");
+	KUNIT_EXPECT_EQ(test, len, strlen(buf));
+}
+
+static void toaster_format_limits_test(struct kunit *test)
+{
+	const struct toaster_snapshot snap = {
+		.state = TOASTER_STATE_CANCELLED,
+		.darkness = 10,
+		.temperature_c = -40,
+		.remaining_ms = U32_MAX,
+		.toasts = U32_MAX,
+		.errors = U32_MAX,
+		.safety_lock = true,
+	};
+	char buf[TOASTER_STATUS_TEXT_MAX];
+	char small[8];
+	size_t len;
+
+	/* The widest status fits the buffer the driver gives it. */
+	len = toaster_format_status(&snap, buf, sizeof(buf));
+	KUNIT_EXPECT_LT(test, len, sizeof(buf) - 1);
+	KUNIT_EXPECT_NOT_NULL(test, strstr(buf, "temperature_c: -40\n"));
+	KUNIT_EXPECT_NOT_NULL(test, strstr(buf, "safety_lock: 1\n"));
+	KUNIT_EXPECT_NOT_NULL(test, strstr(buf, "toasts: 4294967295\n"));
+
+	/* A short buffer is truncated and terminated, never overrun. */
+	len = toaster_format_status(&snap, small, sizeof(small));
+	KUNIT_EXPECT_EQ(test, len, sizeof(small) - 1);
+	KUNIT_EXPECT_EQ(test, small[sizeof(small) - 1], '\0');
+}
+
+static void toaster_state_name_test(struct kunit *test)
+{
+	KUNIT_EXPECT_STREQ(test, toaster_state_name(TOASTER_STATE_IDLE), "idle");
+	KUNIT_EXPECT_STREQ(test, toaster_state_name(TOASTER_STATE_HEATING), "heating");
+	KUNIT_EXPECT_STREQ(test, toaster_state_name(TOASTER_STATE_TOASTING), "toasting");
+	KUNIT_EXPECT_STREQ(test, toaster_state_name(TOASTER_STATE_DONE), "done");
+	KUNIT_EXPECT_STREQ(test, toaster_state_name(TOASTER_STATE_CANCELLED), "cancelled");
+	KUNIT_EXPECT_STREQ(test, toaster_state_name(TOASTER_STATE_FAULT), "fault");
+	KUNIT_EXPECT_STREQ(test, toaster_state_name(TOASTER_STATE_COUNT), "unknown");
+	KUNIT_EXPECT_STREQ(test, toaster_state_name(-1), "unknown");
+}
+
+static struct toaster_wire_status toaster_good_wire(void)
+{
+	return (struct toaster_wire_status) {
+		.state = TOASTER_STATE_HEATING,
+		.darkness = 4,
+		.flags = TOASTER_FLAG_LOCKED | TOASTER_FLAG_LOOPBACK,
+		.event = TOASTER_EVENT_TEMPERATURE,
+		.temperature_c = cpu_to_le16(120),
+		.seq = cpu_to_le16(0xfffe),
+		.remaining_ms = cpu_to_le32(90000),
+		.toasts = cpu_to_le32(12),
+		.errors = cpu_to_le32(2),
+	};
+}
+
+static void toaster_decode_good_test(struct kunit *test)
+{
+	struct toaster_wire_status wire = toaster_good_wire();
+	struct toaster_snapshot snap = {};
+
+	KUNIT_ASSERT_EQ(test, toaster_decode_status(&wire, sizeof(wire), &snap), 0);
+	KUNIT_EXPECT_EQ(test, snap.state, TOASTER_STATE_HEATING);
+	KUNIT_EXPECT_EQ(test, snap.darkness, 4);
+	KUNIT_EXPECT_TRUE(test, snap.safety_lock);
+	KUNIT_EXPECT_TRUE(test, snap.loopback);
+	KUNIT_EXPECT_EQ(test, snap.temperature_c, 120);
+	KUNIT_EXPECT_EQ(test, snap.seq, 0xfffe);
+	KUNIT_EXPECT_EQ(test, snap.remaining_ms, 90000);
+	KUNIT_EXPECT_EQ(test, snap.toasts, 12);
+	KUNIT_EXPECT_EQ(test, snap.errors, 2);
+
+	/* Below freezing is a temperature, not a huge number. */
+	wire.temperature_c = cpu_to_le16((u16)-5);
+	wire.flags = 0;
+	KUNIT_ASSERT_EQ(test, toaster_decode_status(&wire, sizeof(wire), &snap), 0);
+	KUNIT_EXPECT_EQ(test, snap.temperature_c, -5);
+	KUNIT_EXPECT_FALSE(test, snap.safety_lock);
+	KUNIT_EXPECT_FALSE(test, snap.loopback);
+}
+
+struct toaster_decode_case {
+	const char *name;
+	size_t len;
+	u8 state;
+	u8 darkness;
+};
+
+static const struct toaster_decode_case toaster_decode_bad_cases[] = {
+	{ "empty", 0, TOASTER_STATE_IDLE, 5 },
+	{ "one byte", 1, TOASTER_STATE_IDLE, 5 },
+	{ "short by one", sizeof(struct toaster_wire_status) - 1, TOASTER_STATE_IDLE, 5 },
+	{ "long by one", sizeof(struct toaster_wire_status) + 1, TOASTER_STATE_IDLE, 5 },
+	{ "full packet", 64, TOASTER_STATE_IDLE, 5 },
+	{ "unknown state", sizeof(struct toaster_wire_status), TOASTER_STATE_COUNT, 5 },
+	{ "state 0xff", sizeof(struct toaster_wire_status), 0xff, 5 },
+	{ "darkness 0", sizeof(struct toaster_wire_status), TOASTER_STATE_IDLE, 0 },
+	{ "darkness 11", sizeof(struct toaster_wire_status), TOASTER_STATE_IDLE, 11 },
+	{ "darkness 0xff", sizeof(struct toaster_wire_status), TOASTER_STATE_IDLE, 0xff },
+};
+
+static void toaster_decode_case_desc(const struct toaster_decode_case *c,
+				     char *desc)
+{
+	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(toaster_decode_bad, toaster_decode_bad_cases,
+		  toaster_decode_case_desc);
+
+static void toaster_decode_bad_test(struct kunit *test)
+{
+	const struct toaster_decode_case *c = test->param_value;
+	struct toaster_snapshot snap = { .state = TOASTER_STATE_DONE, .toasts = 42 };
+	u8 *buf;
+
+	/* Room for the longest case, filled like a sane status. */
+	buf = kunit_kzalloc(test, 64, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	*(struct toaster_wire_status *)buf = toaster_good_wire();
+	((struct toaster_wire_status *)buf)->state = c->state;
+	((struct toaster_wire_status *)buf)->darkness = c->darkness;
+
+	KUNIT_EXPECT_EQ(test, toaster_decode_status(buf, c->len, &snap), -EPROTO);
+	/* A refused packet changes nothing. */
+	KUNIT_EXPECT_EQ(test, snap.state, TOASTER_STATE_DONE);
+	KUNIT_EXPECT_EQ(test, snap.toasts, 42);
+}
+
+static void toaster_decode_garbage_test(struct kunit *test)
+{
+	struct toaster_wire_status wire;
+	struct toaster_snapshot snap;
+	u32 seed = 0x70a57e2;
+	int i, accepted = 0;
+
+	/*
+	 * Random bytes either decode to something in range or are refused;
+	 * they never yield a state or darkness the rest of the driver cannot
+	 * print.
+	 */
+	for (i = 0; i < 1000; i++) {
+		u8 *p = (u8 *)&wire;
+		size_t j;
+
+		for (j = 0; j < sizeof(wire); j++) {
+			seed = seed * 1103515245 + 12345;
+			p[j] = seed >> 16;
+		}
+		if (toaster_decode_status(&wire, sizeof(wire), &snap))
+			continue;
+		accepted++;
+		KUNIT_EXPECT_LT(test, snap.state, TOASTER_STATE_COUNT);
+		KUNIT_EXPECT_GE(test, snap.darkness, TOASTER_DARKNESS_MIN);
+		KUNIT_EXPECT_LE(test, snap.darkness, TOASTER_DARKNESS_MAX);
+	}
+	/* Some of it got through, so the checks above really ran. */
+	KUNIT_EXPECT_GT(test, accepted, 0);
+}
+
+static void toaster_seq_test(struct kunit *test)
+{
+	KUNIT_EXPECT_TRUE(test, toaster_seq_is_newer(1, 0));
+	KUNIT_EXPECT_TRUE(test, toaster_seq_is_newer(5, 5));
+	KUNIT_EXPECT_FALSE(test, toaster_seq_is_newer(4, 5));
+	/* Across the wrap. */
+	KUNIT_EXPECT_TRUE(test, toaster_seq_is_newer(0, 0xffff));
+	KUNIT_EXPECT_TRUE(test, toaster_seq_is_newer(3, 0xfff0));
+	KUNIT_EXPECT_FALSE(test, toaster_seq_is_newer(0xfff0, 3));
+}
+
+static void toaster_snapshot_equal_test(struct kunit *test)
+{
+	struct toaster_snapshot a = { .state = TOASTER_STATE_DONE, .toasts = 1 };
+	struct toaster_snapshot b = a;
+
+	KUNIT_EXPECT_TRUE(test, toaster_snapshot_equal(&a, &b));
+	b.temperature_c = 21;
+	KUNIT_EXPECT_FALSE(test, toaster_snapshot_equal(&a, &b));
+	b = a;
+	b.safety_lock = true;
+	KUNIT_EXPECT_FALSE(test, toaster_snapshot_equal(&a, &b));
+	b = a;
+	b.seq = 1;
+	KUNIT_EXPECT_FALSE(test, toaster_snapshot_equal(&a, &b));
+}
+
+static struct kunit_case toaster_logic_test_cases[] = {
+	KUNIT_CASE_PARAM(toaster_parse_test, toaster_parse_gen_params),
+	KUNIT_CASE(toaster_parse_length_test),
+	KUNIT_CASE(toaster_format_test),
+	KUNIT_CASE(toaster_format_limits_test),
+	KUNIT_CASE(toaster_state_name_test),
+	KUNIT_CASE(toaster_decode_good_test),
+	KUNIT_CASE_PARAM(toaster_decode_bad_test, toaster_decode_bad_gen_params),
+	KUNIT_CASE(toaster_decode_garbage_test),
+	KUNIT_CASE(toaster_seq_test),
+	KUNIT_CASE(toaster_snapshot_equal_test),
+	{}
+};
+
+static struct kunit_suite toaster_logic_test_suite = {
+	.name = "toaster_logic",
+	.test_cases = toaster_logic_test_cases,
+};
+
+kunit_test_suite(toaster_logic_test_suite);
+
+MODULE_DESCRIPTION("KUnit tests for the USB toaster driver's logic");
+MODULE_LICENSE("GPL");
+MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);

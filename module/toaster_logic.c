@@ -1,0 +1,220 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The toaster driver's pure logic, kept apart from the USB code so that
+ * KUnit can reach every branch of it without a device.
+ */
+
+#include <linux/ctype.h>
+#include <linux/errno.h>
+#include <linux/kernel.h>
+#include <linux/string.h>
+#include <kunit/visibility.h>
+
+#include <asm/byteorder.h>
+
+#include "toaster.h"
+
+struct toaster_word {
+	const char *text;
+	size_t len;
+};
+
+/* Splits off the next blank-separated word; false at the end of the text. */
+static bool toaster_next_word(const char **pos, const char *end,
+			      struct toaster_word *word)
+{
+	const char *p = *pos;
+
+	while (p < end && isspace(*p))
+		p++;
+	if (p == end)
+		return false;
+	word->text = p;
+	while (p < end && !isspace(*p))
+		p++;
+	word->len = p - word->text;
+	*pos = p;
+	return true;
+}
+
+static bool toaster_word_is(const struct toaster_word *word, const char *text)
+{
+	return word->len == strlen(text) && !memcmp(word->text, text, word->len);
+}
+
+/* A darkness level: one or two decimal digits, in range, no sign. */
+static int toaster_parse_darkness(const struct toaster_word *word,
+				  unsigned int *darkness)
+{
+	unsigned int value = 0;
+	size_t i;
+
+	if (word->len > 2)
+		return -EINVAL;
+	for (i = 0; i < word->len; i++) {
+		if (!isdigit(word->text[i]))
+			return -EINVAL;
+		value = value * 10 + (word->text[i] - '0');
+	}
+	if (value < TOASTER_DARKNESS_MIN || value > TOASTER_DARKNESS_MAX)
+		return -EINVAL;
+	*darkness = value;
+	return 0;
+}
+
+/**
+ * toaster_parse_command() - parse what a user wrote to /dev/toasterN
+ * @buf: the text, not NUL-terminated
+ * @len: its length
+ * @cmd: the command, filled in on success
+ *
+ * Accepts "toast", "toast N", "cancel", "darkness N", "lock" and "unlock",
+ * with any blanks around the words (echo's newline among them).
+ *
+ * Return: 0, or -EINVAL for anything else, in which case @cmd is untouched
+ * and nothing may be sent to the device.
+ */
+int toaster_parse_command(const char *buf, size_t len,
+			  struct toaster_command *cmd)
+{
+	const char *pos = buf, *end = buf + len;
+	struct toaster_word verb, arg, extra;
+	struct toaster_command parsed = {};
+	bool has_arg;
+
+	if (len > TOASTER_CMD_MAX || memchr(buf, '\0', len))
+		return -EINVAL;
+	if (!toaster_next_word(&pos, end, &verb))
+		return -EINVAL;
+	has_arg = toaster_next_word(&pos, end, &arg);
+	if (has_arg && toaster_next_word(&pos, end, &extra))
+		return -EINVAL;
+
+	if (toaster_word_is(&verb, "toast")) {
+		parsed.op = TOASTER_CMD_TOAST;
+		if (has_arg && toaster_parse_darkness(&arg, &parsed.darkness))
+			return -EINVAL;
+	} else if (toaster_word_is(&verb, "darkness")) {
+		parsed.op = TOASTER_CMD_DARKNESS;
+		if (!has_arg || toaster_parse_darkness(&arg, &parsed.darkness))
+			return -EINVAL;
+	} else if (has_arg) {
+		return -EINVAL;
+	} else if (toaster_word_is(&verb, "cancel")) {
+		parsed.op = TOASTER_CMD_CANCEL;
+	} else if (toaster_word_is(&verb, "lock")) {
+		parsed.op = TOASTER_CMD_LOCK;
+	} else if (toaster_word_is(&verb, "unlock")) {
+		parsed.op = TOASTER_CMD_UNLOCK;
+	} else {
+		return -EINVAL;
+	}
+	*cmd = parsed;
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(toaster_parse_command);
+
+static const char * const toaster_state_names[TOASTER_STATE_COUNT] = {
+	[TOASTER_STATE_IDLE] = "idle",
+	[TOASTER_STATE_HEATING] = "heating",
+	[TOASTER_STATE_TOASTING] = "toasting",
+	[TOASTER_STATE_DONE] = "done",
+	[TOASTER_STATE_CANCELLED] = "cancelled",
+	[TOASTER_STATE_FAULT] = "fault",
+};
+
+const char *toaster_state_name(enum toaster_state state)
+{
+	if ((unsigned int)state >= TOASTER_STATE_COUNT)
+		return "unknown";
+	return toaster_state_names[state];
+}
+EXPORT_SYMBOL_IF_KUNIT(toaster_state_name);
+
+/**
+ * toaster_format_status() - the text a read() of /dev/toasterN returns
+ * @snap: the status
+ * @buf: where to write it
+ * @size: the room in @buf; TOASTER_STATUS_TEXT_MAX always suffices
+ *
+ * One "key: value" line per field, in a fixed order, so scripts can grep.
+ *
+ * Return: the length written, excluding the terminating NUL.
+ */
+size_t toaster_format_status(const struct toaster_snapshot *snap, char *buf,
+			     size_t size)
+{
+	return scnprintf(buf, size,
+			 "state: %s\n"
+			 "darkness: %u\n"
+			 "temperature_c: %d\n"
+			 "remaining_ms: %u\n"
+			 "safety_lock: %d\n"
+			 "toasts: %u\n"
+			 "errors: %u\n",
+			 toaster_state_name(snap->state), snap->darkness,
+			 snap->temperature_c, snap->remaining_ms,
+			 snap->safety_lock, snap->toasts, snap->errors);
+}
+EXPORT_SYMBOL_IF_KUNIT(toaster_format_status);
+
+/**
+ * toaster_decode_status() - check and decode a struct toaster_wire_status
+ * @buf: what came from the device: a GET_STATUS reply or a notification,
+ *       in a buffer aligned for the structure
+ * @len: how many bytes came
+ * @snap: filled in on success
+ *
+ * The device is not trusted: a packet of the wrong size, an unknown state
+ * or an impossible darkness is refused rather than shown to the user.
+ *
+ * Return: 0, or -EPROTO with @snap untouched.
+ */
+int toaster_decode_status(const void *buf, size_t len,
+			  struct toaster_snapshot *snap)
+{
+	const struct toaster_wire_status *wire = buf;
+
+	if (len != sizeof(*wire))
+		return -EPROTO;
+	if (wire->state >= TOASTER_STATE_COUNT)
+		return -EPROTO;
+	if (wire->darkness < TOASTER_DARKNESS_MIN ||
+	    wire->darkness > TOASTER_DARKNESS_MAX)
+		return -EPROTO;
+
+	snap->state = wire->state;
+	snap->darkness = wire->darkness;
+	snap->safety_lock = wire->flags & TOASTER_FLAG_LOCKED;
+	snap->loopback = wire->flags & TOASTER_FLAG_LOOPBACK;
+	snap->temperature_c = (s16)le16_to_cpu(wire->temperature_c);
+	snap->seq = le16_to_cpu(wire->seq);
+	snap->remaining_ms = le32_to_cpu(wire->remaining_ms);
+	snap->toasts = le32_to_cpu(wire->toasts);
+	snap->errors = le32_to_cpu(wire->errors);
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(toaster_decode_status);
+
+/*
+ * Whether a status numbered @seq came after one numbered @than, across the
+ * 16-bit wrap.  Equal counts as newer: a refresh of the same status is
+ * harmless, and a device that never counts still gets through.
+ */
+bool toaster_seq_is_newer(u16 seq, u16 than)
+{
+	return (s16)(seq - than) >= 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(toaster_seq_is_newer);
+
+/* Field by field: a structure's padding is not ours to compare. */
+bool toaster_snapshot_equal(const struct toaster_snapshot *a,
+			    const struct toaster_snapshot *b)
+{
+	return a->state == b->state && a->darkness == b->darkness &&
+	       a->temperature_c == b->temperature_c &&
+	       a->remaining_ms == b->remaining_ms && a->toasts == b->toasts &&
+	       a->errors == b->errors && a->seq == b->seq &&
+	       a->safety_lock == b->safety_lock && a->loopback == b->loopback;
+}
+EXPORT_SYMBOL_IF_KUNIT(toaster_snapshot_equal);

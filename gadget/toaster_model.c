@@ -1,0 +1,377 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The toaster's heating model; see toaster_model.h for the rules it plays by.
+ *
+ * Device time is derived from host time on every call rather than
+ * accumulated, so rounding never drifts.  Converting back (for deadlines)
+ * rounds up, and advance() treats an event whose host deadline has passed
+ * as reached even if the forward conversion rounds a hair short: otherwise a
+ * caller sleeping until the deadline could wake to find nothing to do and
+ * spin.
+ */
+#define _DEFAULT_SOURCE /* htole16() and friends from <endian.h> */
+#include <endian.h>
+#include <errno.h>
+#include <string.h>
+
+#include "toaster_model.h"
+
+#define NS_PER_S	1000000000LL
+/*
+ * Nothing in the model takes longer than this much device time to settle
+ * (cooling 180 C at 5 C/s is 36 s), so longer spans are clamped before any
+ * multiplication can overflow.
+ */
+#define SETTLE_NS	(3600LL * NS_PER_S)
+
+static int64_t ceil_div64(int64_t a, int64_t b)
+{
+	/* b > 0; rounds toward +infinity for either sign of a */
+	return a >= 0 ? (a + b - 1) / b : -((-a) / b);
+}
+
+static int64_t dev_of_wall(const struct toaster_model *m, int64_t wall_ns)
+{
+	double d = (double)(wall_ns - m->wall_base_ns) * m->scale;
+
+	if (d <= 0)
+		return 0;
+	if (d >= (double)(INT64_MAX / 2))
+		return INT64_MAX / 2;
+	return (int64_t)d;
+}
+
+static int64_t wall_of_dev(const struct toaster_model *m, int64_t dev_ns)
+{
+	double w = (double)dev_ns / m->scale;
+	int64_t wi;
+
+	if (w >= (double)(INT64_MAX / 4))
+		return TOASTER_MODEL_NEVER;
+	wi = (int64_t)w;
+	if ((double)wi < w)
+		wi++;
+	return m->wall_base_ns + wi;
+}
+
+static int64_t toast_duration_ns(unsigned int darkness)
+{
+	return ((int64_t)TOASTER_TOAST_BASE_S +
+		(int64_t)darkness * TOASTER_TOAST_PER_LEVEL_S) * NS_PER_S;
+}
+
+static bool is_cooking(enum toaster_state s)
+{
+	return s == TOASTER_STATE_HEATING || s == TOASTER_STATE_TOASTING;
+}
+
+/* Temperature on the current phase's line at device time t. */
+static int32_t temp_at(const struct toaster_model *m, int64_t t)
+{
+	int64_t dt = t - m->phase_t0_ns;
+	int64_t temp;
+
+	if (dt < 0)
+		dt = 0;
+	if (dt > SETTLE_NS)
+		dt = SETTLE_NS;
+
+	switch (m->state) {
+	case TOASTER_STATE_HEATING:
+		temp = m->phase_temp0_mc + TOASTER_HEAT_RATE_MC * dt / NS_PER_S;
+		return temp > TOASTER_TOAST_MC ? TOASTER_TOAST_MC : (int32_t)temp;
+	case TOASTER_STATE_TOASTING:
+		return TOASTER_TOAST_MC;
+	default:
+		if (m->phase_temp0_mc <= TOASTER_AMBIENT_MC)
+			return m->phase_temp0_mc;
+		temp = m->phase_temp0_mc - TOASTER_COOL_RATE_MC * dt / NS_PER_S;
+		return temp < TOASTER_AMBIENT_MC ? TOASTER_AMBIENT_MC
+						 : (int32_t)temp;
+	}
+}
+
+/* Every change the host hears about bumps seq, so it can spot old news. */
+static void raise_event(struct toaster_model *m, unsigned int ev)
+{
+	m->events |= ev;
+	m->seq++;
+}
+
+/* Starts a new straight temperature line at the present. */
+static void new_phase(struct toaster_model *m, enum toaster_state state)
+{
+	if (m->state != state)
+		raise_event(m, TOASTER_MODEL_EV_STATE);
+	m->state = state;
+	m->phase_t0_ns = m->dev_now_ns;
+	m->phase_temp0_mc = m->temp_mc;
+	m->phase_end_ns = TOASTER_MODEL_NEVER;
+}
+
+/* Moves the hardware to device time t (>= dev_now_ns). */
+static void step_to(struct toaster_model *m, int64_t t)
+{
+	/* phase ends first, each at its own instant */
+	while (is_cooking(m->state) && m->phase_end_ns <= t) {
+		int64_t end = m->phase_end_ns;
+
+		m->dev_now_ns = end;
+		m->temp_mc = temp_at(m, end);
+		if (m->state == TOASTER_STATE_HEATING) {
+			/* exactly at temperature, whatever rounding said */
+			m->temp_mc = TOASTER_TOAST_MC;
+			new_phase(m, TOASTER_STATE_TOASTING);
+			m->phase_end_ns = end + toast_duration_ns(m->toast_darkness);
+		} else {
+			new_phase(m, TOASTER_STATE_DONE);
+			m->toasts++;
+		}
+	}
+	if (t > m->dev_now_ns)
+		m->dev_now_ns = t;
+	m->temp_mc = temp_at(m, m->dev_now_ns);
+
+	if (m->temp_mc >= (m->temp_step + 1) * TOASTER_STEP_MC) {
+		m->temp_step = m->temp_mc / TOASTER_STEP_MC;
+		raise_event(m, TOASTER_MODEL_EV_TEMPERATURE);
+	} else if (m->temp_mc <= (m->temp_step - 1) * TOASTER_STEP_MC) {
+		m->temp_step = (int32_t)ceil_div64(m->temp_mc, TOASTER_STEP_MC);
+		raise_event(m, TOASTER_MODEL_EV_TEMPERATURE);
+	}
+}
+
+/* Device time of the next thing that will happen, or NEVER. */
+static int64_t next_event_dev(const struct toaster_model *m)
+{
+	int64_t next = TOASTER_MODEL_NEVER, t;
+	int32_t target;
+
+	switch (m->state) {
+	case TOASTER_STATE_HEATING:
+		next = m->phase_end_ns;
+		target = (m->temp_step + 1) * TOASTER_STEP_MC;
+		if (target <= TOASTER_TOAST_MC) {
+			t = m->phase_t0_ns +
+			    ceil_div64((int64_t)(target - m->phase_temp0_mc) * NS_PER_S,
+				       TOASTER_HEAT_RATE_MC);
+			if (t < next)
+				next = t;
+		}
+		break;
+	case TOASTER_STATE_TOASTING:
+		next = m->phase_end_ns;
+		break;
+	default:
+		target = (m->temp_step - 1) * TOASTER_STEP_MC;
+		if (target >= TOASTER_AMBIENT_MC &&
+		    m->phase_temp0_mc > TOASTER_AMBIENT_MC)
+			next = m->phase_t0_ns +
+			       ceil_div64((int64_t)(m->phase_temp0_mc - target) * NS_PER_S,
+					  TOASTER_COOL_RATE_MC);
+		break;
+	}
+	if (next != TOASTER_MODEL_NEVER && next <= m->dev_now_ns)
+		next = m->dev_now_ns + 1;
+	return next;
+}
+
+void toaster_model_init(struct toaster_model *m, double scale, int64_t now_ns)
+{
+	memset(m, 0, sizeof(*m));
+	m->wall_base_ns = now_ns;
+	m->scale = scale > 0 ? scale : 1.0;
+	m->darkness = TOASTER_DARKNESS_DEFAULT;
+	m->state = TOASTER_STATE_IDLE;
+	m->temp_mc = TOASTER_AMBIENT_MC;
+	m->phase_temp0_mc = TOASTER_AMBIENT_MC;
+	m->phase_end_ns = TOASTER_MODEL_NEVER;
+	m->temp_step = TOASTER_AMBIENT_MC / TOASTER_STEP_MC;
+}
+
+unsigned int toaster_model_advance(struct toaster_model *m, int64_t now_ns)
+{
+	int64_t ev;
+
+	/*
+	 * One event at a time, so a late wake-up still reports each phase
+	 * change at its own instant (toasts counted, temperatures right).
+	 */
+	for (;;) {
+		ev = next_event_dev(m);
+		if (ev == TOASTER_MODEL_NEVER || wall_of_dev(m, ev) > now_ns)
+			break;
+		step_to(m, ev);
+	}
+	step_to(m, dev_of_wall(m, now_ns));
+	return m->events;
+}
+
+int64_t toaster_model_next_deadline(const struct toaster_model *m)
+{
+	int64_t ev = next_event_dev(m);
+
+	return ev == TOASTER_MODEL_NEVER ? ev : wall_of_dev(m, ev);
+}
+
+unsigned int toaster_model_take_events(struct toaster_model *m)
+{
+	unsigned int ev = m->events;
+
+	m->events = 0;
+	return ev;
+}
+
+static bool darkness_valid(unsigned int d)
+{
+	return d >= TOASTER_DARKNESS_MIN && d <= TOASTER_DARKNESS_MAX;
+}
+
+int toaster_model_set_darkness(struct toaster_model *m, int64_t now_ns,
+			       unsigned int darkness)
+{
+	toaster_model_advance(m, now_ns);
+	if (!darkness_valid(darkness))
+		return -EINVAL;
+	if (m->darkness != darkness) {
+		m->darkness = (uint8_t)darkness;
+		raise_event(m, TOASTER_MODEL_EV_SETTINGS);
+	}
+	return 0;
+}
+
+int toaster_model_toast(struct toaster_model *m, int64_t now_ns,
+			unsigned int darkness)
+{
+	toaster_model_advance(m, now_ns);
+	if (darkness != 0 && !darkness_valid(darkness))
+		return -EINVAL;
+	if (m->locked)
+		return -EACCES;
+	if (m->state != TOASTER_STATE_IDLE && m->state != TOASTER_STATE_DONE &&
+	    m->state != TOASTER_STATE_CANCELLED)
+		return -EBUSY;
+
+	/* the knob turns with the request, so the status shows what cooks */
+	if (darkness != 0 && darkness != m->darkness) {
+		m->darkness = (uint8_t)darkness;
+		raise_event(m, TOASTER_MODEL_EV_SETTINGS);
+	}
+	m->toast_darkness = m->darkness;
+	new_phase(m, TOASTER_STATE_HEATING);
+	m->phase_end_ns = m->dev_now_ns +
+		ceil_div64((int64_t)(TOASTER_TOAST_MC - m->temp_mc) * NS_PER_S,
+			   TOASTER_HEAT_RATE_MC);
+	return 0;
+}
+
+int toaster_model_cancel(struct toaster_model *m, int64_t now_ns)
+{
+	toaster_model_advance(m, now_ns);
+	if (is_cooking(m->state)) {
+		new_phase(m, TOASTER_STATE_CANCELLED);
+	} else if (m->state == TOASTER_STATE_FAULT) {
+		/* still cooling on the same line: only the label changes */
+		m->state = TOASTER_STATE_IDLE;
+		raise_event(m, TOASTER_MODEL_EV_STATE);
+	}
+	return 0;
+}
+
+int toaster_model_set_lock(struct toaster_model *m, int64_t now_ns,
+			   unsigned int on)
+{
+	toaster_model_advance(m, now_ns);
+	if (on > 1)
+		return -EINVAL;
+	if (m->locked != (on == 1)) {
+		m->locked = on == 1;
+		raise_event(m, TOASTER_MODEL_EV_SETTINGS);
+	}
+	return 0;
+}
+
+int toaster_model_set_loopback(struct toaster_model *m, int64_t now_ns,
+			       unsigned int on)
+{
+	toaster_model_advance(m, now_ns);
+	if (on > 1)
+		return -EINVAL;
+	if (m->loopback != (on == 1)) {
+		m->loopback = on == 1;
+		raise_event(m, TOASTER_MODEL_EV_SETTINGS);
+	}
+	return 0;
+}
+
+void toaster_model_fault(struct toaster_model *m, int64_t now_ns)
+{
+	toaster_model_advance(m, now_ns);
+	m->errors++;
+	new_phase(m, TOASTER_STATE_FAULT);
+	/* errors changed even if the state did not */
+	raise_event(m, TOASTER_MODEL_EV_STATE);
+}
+
+void toaster_model_status(const struct toaster_model *m, uint8_t event,
+			  struct toaster_wire_status *st)
+{
+	int64_t rem_dev = 0;
+	double rem_ms;
+	uint32_t rem = 0;
+
+	if (m->state == TOASTER_STATE_HEATING)
+		rem_dev = m->phase_end_ns - m->dev_now_ns +
+			  toast_duration_ns(m->toast_darkness);
+	else if (m->state == TOASTER_STATE_TOASTING)
+		rem_dev = m->phase_end_ns - m->dev_now_ns;
+	if (rem_dev > 0) {
+		/* in host milliseconds, rounded up: 0 only once it popped */
+		rem_ms = (double)rem_dev / m->scale / 1e6;
+		if (rem_ms >= (double)UINT32_MAX)
+			rem = UINT32_MAX;
+		else {
+			rem = (uint32_t)rem_ms;
+			if ((double)rem < rem_ms)
+				rem++;
+		}
+	}
+
+	memset(st, 0, sizeof(*st));
+	st->state = (__u8)m->state;
+	st->darkness = m->darkness;
+	st->flags = (m->locked ? TOASTER_FLAG_LOCKED : 0) |
+		    (m->loopback ? TOASTER_FLAG_LOOPBACK : 0);
+	st->event = event;
+	st->temperature_c = htole16((uint16_t)((m->temp_mc + 500) / 1000));
+	st->seq = htole16(m->seq);
+	st->remaining_ms = htole32(rem);
+	st->toasts = htole32(m->toasts);
+	st->errors = htole32(m->errors);
+}
+
+uint8_t toaster_model_wire_event(unsigned int events)
+{
+	/* a state change matters most to a host that waits on one */
+	if (events & TOASTER_MODEL_EV_STATE)
+		return TOASTER_EVENT_STATE;
+	if (events & TOASTER_MODEL_EV_SETTINGS)
+		return TOASTER_EVENT_SETTINGS;
+	if (events & TOASTER_MODEL_EV_TEMPERATURE)
+		return TOASTER_EVENT_TEMPERATURE;
+	return TOASTER_EVENT_NONE;
+}
+
+const char *toaster_state_name(unsigned int state)
+{
+	static const char *const names[TOASTER_STATE_COUNT] = {
+		[TOASTER_STATE_IDLE] = "idle",
+		[TOASTER_STATE_HEATING] = "heating",
+		[TOASTER_STATE_TOASTING] = "toasting",
+		[TOASTER_STATE_DONE] = "done",
+		[TOASTER_STATE_CANCELLED] = "cancelled",
+		[TOASTER_STATE_FAULT] = "fault",
+	};
+
+	return state < TOASTER_STATE_COUNT ? names[state] : "?";
+}

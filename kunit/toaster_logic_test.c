@@ -7,6 +7,7 @@
 #include <kunit/test.h>
 #include <linux/module.h>
 #include <linux/string.h>
+#include <linux/string_helpers.h>
 
 #include "toaster.h"
 
@@ -57,13 +58,14 @@ static const struct toaster_parse_case toaster_parse_cases[] = {
 static void toaster_parse_case_desc(const struct toaster_parse_case *c,
 				    char *desc)
 {
-	char *p;
+	char escaped[KUNIT_PARAM_DESC_SIZE - 2];
+	int len;
 
-	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "\"%s\"", c->input);
-	/* Keep the KTAP line on one line. */
-	for (p = desc; *p; p++)
-		if (*p == '\n' || *p == '\t')
-			*p = ' ';
+	/* Escaped and quoted, so that every case is one readable KTAP line. */
+	len = string_escape_str(c->input, escaped, sizeof(escaped) - 1,
+				ESCAPE_SPACE | ESCAPE_NAP, NULL);
+	escaped[min_t(int, len, sizeof(escaped) - 1)] = '\0';
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "\"%s\"", escaped);
 }
 
 KUNIT_ARRAY_PARAM(toaster_parse, toaster_parse_cases, toaster_parse_case_desc);
@@ -262,14 +264,15 @@ static void toaster_decode_garbage_test(struct kunit *test)
 	struct toaster_wire_status wire;
 	struct toaster_snapshot snap;
 	u32 seed = 0x70a57e2;
-	int i, accepted = 0;
+	int i, accepted = 0, refused = 0;
 
 	/*
 	 * Random bytes either decode to something in range or are refused;
 	 * they never yield a state or darkness the rest of the driver cannot
-	 * print.
+	 * print.  Every other packet has its state and darkness folded to
+	 * near the valid range, so both outcomes happen often.
 	 */
-	for (i = 0; i < 1000; i++) {
+	for (i = 0; i < 2000; i++) {
 		u8 *p = (u8 *)&wire;
 		size_t j;
 
@@ -277,15 +280,22 @@ static void toaster_decode_garbage_test(struct kunit *test)
 			seed = seed * 1103515245 + 12345;
 			p[j] = seed >> 16;
 		}
-		if (toaster_decode_status(&wire, sizeof(wire), &snap))
+		if (i % 2) {
+			wire.state %= TOASTER_STATE_COUNT + 2;
+			wire.darkness %= TOASTER_DARKNESS_MAX + 2;
+		}
+		if (toaster_decode_status(&wire, sizeof(wire), &snap)) {
+			refused++;
 			continue;
+		}
 		accepted++;
 		KUNIT_EXPECT_LT(test, snap.state, TOASTER_STATE_COUNT);
 		KUNIT_EXPECT_GE(test, snap.darkness, TOASTER_DARKNESS_MIN);
 		KUNIT_EXPECT_LE(test, snap.darkness, TOASTER_DARKNESS_MAX);
 	}
-	/* Some of it got through, so the checks above really ran. */
-	KUNIT_EXPECT_GT(test, accepted, 0);
+	/* Both ways were taken, so the checks above really ran. */
+	KUNIT_EXPECT_GT(test, accepted, 100);
+	KUNIT_EXPECT_GT(test, refused, 100);
 }
 
 static void toaster_seq_test(struct kunit *test)

@@ -29,7 +29,10 @@
 
 #include "toaster.h"
 
-/* Minors 240..255: the first free one from here is taken. */
+/*
+ * Minors 240..255, the first free one from here, unless the kernel has
+ * CONFIG_USB_DYNAMIC_MINORS (Debian's do): then any free minor.
+ */
 #define TOASTER_MINOR_BASE	240
 
 static unsigned int io_timeout_ms = 2000;
@@ -157,18 +160,21 @@ resubmit:
 			ret);
 }
 
-/* Errors from usbcore as a user of /dev/toasterN should see them. */
+/*
+ * Errors from usbcore as a user of /dev/toasterN should see them.  -EPIPE
+ * (a stall: the toaster refused) is left for the caller to explain.
+ */
 static int toaster_usb_error(int ret)
 {
 	switch (ret) {
+	case 0:
+	case -EPIPE:
+	case -ETIMEDOUT:
+	case -ENOMEM:
+		return ret;
 	case -ENODEV:
 	case -ESHUTDOWN:
 		return -ENODEV;
-	case -ETIMEDOUT:
-	case -EPIPE:
-	case -ENOMEM:
-	case -EINTR:
-		return ret;
 	default:
 		return -EIO;
 	}
@@ -176,20 +182,26 @@ static int toaster_usb_error(int ret)
 
 static int toaster_request_out(struct toaster *dev, u8 request, u16 value)
 {
-	return usb_control_msg_send(dev->udev, 0, request,
-				    USB_DIR_OUT | USB_TYPE_VENDOR | USB_RECIP_INTERFACE,
-				    value, dev->ifnum, NULL, 0, io_timeout_ms,
-				    GFP_KERNEL);
+	int ret;
+
+	ret = usb_control_msg_send(dev->udev, 0, request,
+				   USB_DIR_OUT | USB_TYPE_VENDOR | USB_RECIP_INTERFACE,
+				   value, dev->ifnum, NULL, 0, io_timeout_ms,
+				   GFP_KERNEL);
+	return toaster_usb_error(ret);
 }
 
 static int toaster_request_in(struct toaster *dev, u8 request, void *data,
 			      u16 size)
 {
+	int ret;
+
 	/* A short reply is an error here: usb_control_msg_recv() insists. */
-	return usb_control_msg_recv(dev->udev, 0, request,
-				    USB_DIR_IN | USB_TYPE_VENDOR | USB_RECIP_INTERFACE,
-				    0, dev->ifnum, data, size, io_timeout_ms,
-				    GFP_KERNEL);
+	ret = usb_control_msg_recv(dev->udev, 0, request,
+				   USB_DIR_IN | USB_TYPE_VENDOR | USB_RECIP_INTERFACE,
+				   0, dev->ifnum, data, size, io_timeout_ms,
+				   GFP_KERNEL);
+	return toaster_usb_error(ret);
 }
 
 /* Call with io_mutex held, or before the device is registered. */
@@ -206,7 +218,7 @@ static int toaster_refresh_status(struct toaster *dev)
 	ret = toaster_decode_status(&wire, sizeof(wire), &snap);
 	if (ret) {
 		dev_warn(&dev->intf->dev, "malformed status reply\n");
-		return ret;
+		return -EIO;
 	}
 	toaster_update_status(dev, &snap, true);
 	return 0;
@@ -329,7 +341,7 @@ static int toaster_execute(struct toaster *dev,
 		ret = toaster_refresh_status(dev);
 out:
 	mutex_unlock(&dev->io_mutex);
-	return ret < 0 ? toaster_usb_error(ret) : ret;
+	return ret;
 }
 
 static ssize_t toaster_write(struct file *file, const char __user *ubuf,
@@ -565,10 +577,9 @@ static int toaster_probe(struct usb_interface *intf,
 		goto err_kill;
 	}
 
-	dev_info(&intf->dev,
-		 "%s (serial %s, firmware %x.%02x) now attached to toaster%d\n",
+	dev_info(&intf->dev, "%s (serial %s, firmware %x.%02x) now attached to %s\n",
 		 dev->model, dev->serial, dev->firmware_version >> 8,
-		 dev->firmware_version & 0xff, intf->minor - TOASTER_MINOR_BASE);
+		 dev->firmware_version & 0xff, dev_name(intf->usb_dev));
 	return 0;
 
 err_kill:
@@ -583,7 +594,8 @@ err_put:
 static void toaster_disconnect(struct usb_interface *intf)
 {
 	struct toaster *dev = usb_get_intfdata(intf);
-	int minor = intf->minor;
+
+	dev_info(&intf->dev, "%s now disconnected\n", dev_name(intf->usb_dev));
 
 	/* First, so that no open() can find us any more. */
 	usb_deregister_dev(intf, &toaster_class);
@@ -601,8 +613,6 @@ static void toaster_disconnect(struct usb_interface *intf)
 	wake_up_interruptible_all(&dev->status_wait);
 	kill_fasync(&dev->fasync, SIGIO, POLL_HUP);
 
-	dev_info(&intf->dev, "toaster%d now disconnected\n",
-		 minor - TOASTER_MINOR_BASE);
 	/* Open files keep the rest alive until their release(). */
 	kref_put(&dev->kref, toaster_delete);
 }

@@ -1,0 +1,65 @@
+# shellcheck shell=bash
+# Helpers for the tests that run in the guest, against /dev/toaster0.
+# Process creation is slow under TCG with KASAN, so these stay in bash
+# builtins where they can: no cat, no grep, no subshells in the loops.
+
+TOASTER_DEV=${TOASTER_DEV:-/dev/toaster0}
+
+# Every failure says what was expected and what came, then ends the test.
+fail() {
+	echo "FAIL: $*"
+	exit 1
+}
+
+# Reads one status snapshot from the device into the associative array
+# STATUS (state, darkness, temperature_c, ...).
+declare -gA STATUS
+read_status() {
+	local key value
+	STATUS=()
+	while IFS=': ' read -r key value; do
+		STATUS[$key]=$value
+	done <"$TOASTER_DEV" || fail "cannot read $TOASTER_DEV"
+	[ -n "${STATUS[state]:-}" ] || fail "no state line in what $TOASTER_DEV returned"
+}
+
+expect_status() {
+	local key=$1 want=$2
+	read_status
+	[ "${STATUS[$key]:-}" = "$want" ] ||
+		fail "$key: want '$want', have '${STATUS[$key]:-}'"
+}
+
+# Writes a command; succeeds only if the write does.
+command_ok() {
+	local err
+	err=$({ printf '%s\n' "$1" >"$TOASTER_DEV"; } 2>&1) ||
+		fail "'$1' failed: ${err##*: }"
+}
+
+# Writes a command that must fail with the given error text (strerror).
+command_fails() {
+	local want=$1 cmd=$2 err
+	if err=$({ printf '%s\n' "$cmd" >"$TOASTER_DEV"; } 2>&1); then
+		fail "'$cmd' succeeded, want '$want'"
+	fi
+	[ "${err##*: }" = "$want" ] || fail "'$cmd': want '$want', have '${err##*: }'"
+}
+
+# Polls until a status field has the wanted value, or fails after a while.
+wait_for_status() {
+	local key=$1 want=$2 tries=${3:-100}
+	while ((tries-- > 0)); do
+		read_status
+		[ "${STATUS[$key]}" = "$want" ] && return 0
+		sleep 0.1
+	done
+	fail "$key never became '$want' (last '${STATUS[$key]}')"
+}
+
+# Puts the toaster back in a known state, whatever the last test left.
+reset_toaster() {
+	command_ok cancel
+	command_ok unlock
+	command_ok "darkness 5"
+}

@@ -42,7 +42,11 @@ enum toaster_request {
 	TOASTER_REQ_TOAST	= 0x04,	/* OUT: wValue = darkness, 0 = current */
 	TOASTER_REQ_CANCEL	= 0x05,	/* OUT: pop up now */
 	TOASTER_REQ_SET_LOCK	= 0x06,	/* OUT: wValue = 1 lock, 0 unlock */
-	TOASTER_REQ_SET_LOOPBACK = 0x07,	/* OUT: wValue = 1 echo bulk OUT on bulk IN */
+	/*
+	 * OUT: wValue = 1 echoes each bulk OUT transfer as one bulk IN
+	 * transfer, ended the same way (short or zero-length packet).
+	 */
+	TOASTER_REQ_SET_LOOPBACK = 0x07,
 };
 
 #define TOASTER_DARKNESS_MIN		1

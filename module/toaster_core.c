@@ -11,9 +11,15 @@
  * Modelled on drivers/usb/usb-skeleton.c: the device state is reference
  * counted, every request runs under io_mutex and first checks the
  * disconnected flag, and disconnect deregisters the minor before anything
- * else so no open() can race with it.
+ * else so no open() can race with it.  Every URB we submit is anchored, so
+ * disconnect, suspend and reset can stop them all; a waiting caller gives
+ * up after io_timeout_ms or when killed.
+ *
+ * Also: an ioctl ABI (include/toaster_ioctl.h), sysfs attributes on the
+ * interface, tracepoints (toaster_trace.h), poll, fasync and runtime PM.
  */
 
+#include <linux/compat.h>
 #include <linux/ctype.h>
 #include <linux/fs.h>
 #include <linux/kref.h>
@@ -28,6 +34,10 @@
 #include <linux/wait.h>
 
 #include "toaster.h"
+#include "toaster_ioctl.h"
+
+#define CREATE_TRACE_POINTS
+#include "toaster_trace.h"
 
 /*
  * Minors 240..255, the first free one from here, unless the kernel has
@@ -62,6 +72,12 @@ struct toaster {
 
 	struct urb *int_urb;
 	struct toaster_wire_status *int_buf;
+	/* Every other URB in flight, for disconnect, suspend and reset. */
+	struct usb_anchor submitted;
+	u8 bulk_in_addr;
+	u8 bulk_out_addr;
+	/* A runtime PM reference held while the toaster heats or toasts. */
+	bool pm_busy;
 
 	spinlock_t status_lock;		/* status, status_gen, disconnected */
 	struct toaster_snapshot status;
@@ -72,6 +88,8 @@ struct toaster {
 	char model[TOASTER_MODEL_LEN + 1];
 	char serial[TOASTER_SERIAL_LEN + 1];
 	u16 firmware_version;
+	u16 protocol_version;
+	u8 slots;
 };
 
 /* One per open file: what this reader has seen. */
@@ -101,26 +119,49 @@ static void toaster_delete(struct kref *kref)
  * is older than what we hold (a GET_STATUS reply may overtake one in flight);
  * a GET_STATUS reply is always taken, since it is the device's word now.
  */
-static void toaster_update_status(struct toaster *dev,
+static bool toaster_is_busy(enum toaster_state state)
+{
+	return state == TOASTER_STATE_HEATING || state == TOASTER_STATE_TOASTING;
+}
+
+/*
+ * Takes a decoded status into the cache.  A notification is dropped when it
+ * is older than what we hold (a GET_STATUS reply may overtake one in flight);
+ * a GET_STATUS reply is always taken, since it is the device's word now.
+ * Returns whether the status was taken.  May run in atomic context.
+ */
+static bool toaster_update_status(struct toaster *dev,
 				  const struct toaster_snapshot *snap,
 				  bool authoritative)
 {
+	bool taken, changed = false, pm_get = false, pm_put = false;
 	unsigned long flags;
-	bool changed = false;
 
 	spin_lock_irqsave(&dev->status_lock, flags);
-	if (authoritative || toaster_seq_is_newer(snap->seq, dev->status.seq)) {
+	taken = authoritative || toaster_seq_is_newer(snap->seq, dev->status.seq);
+	if (taken) {
 		changed = !toaster_snapshot_equal(snap, &dev->status);
 		dev->status = *snap;
 		if (changed)
 			dev->status_gen++;
+		/* No autosuspend in the middle of a toast, files open or not. */
+		if (toaster_is_busy(snap->state) != dev->pm_busy) {
+			dev->pm_busy = !dev->pm_busy;
+			pm_get = dev->pm_busy;
+			pm_put = !dev->pm_busy;
+		}
 	}
 	spin_unlock_irqrestore(&dev->status_lock, flags);
 
+	if (pm_get)
+		usb_autopm_get_interface_no_resume(dev->intf);
+	if (pm_put)
+		usb_autopm_put_interface_async(dev->intf);
 	if (changed) {
 		wake_up_interruptible(&dev->status_wait);
 		kill_fasync(&dev->fasync, SIGIO, POLL_IN);
 	}
+	return taken;
 }
 
 static void toaster_int_complete(struct urb *urb)
@@ -140,6 +181,8 @@ static void toaster_int_complete(struct urb *urb)
 		return;
 	default:
 		dev_dbg(&dev->intf->dev, "interrupt IN status %d\n", status);
+		trace_toaster_notify(dev->intf, status, urb->actual_length,
+				     dev->int_buf, status);
 		goto resubmit;
 	}
 
@@ -148,8 +191,10 @@ static void toaster_int_complete(struct urb *urb)
 		dev_warn_ratelimited(&dev->intf->dev,
 				     "dropped a malformed notification (%u bytes)\n",
 				     urb->actual_length);
-	else
-		toaster_update_status(dev, &snap, false);
+	else if (!toaster_update_status(dev, &snap, false))
+		ret = -EALREADY;	/* older than what we have */
+	trace_toaster_notify(dev->intf, status, urb->actual_length,
+			     dev->int_buf, ret);
 
 resubmit:
 	ret = usb_submit_urb(urb, GFP_ATOMIC);
@@ -171,36 +216,133 @@ static int toaster_usb_error(int ret)
 	case -EPIPE:
 	case -ETIMEDOUT:
 	case -ENOMEM:
+	case -ERESTARTSYS:
 		return ret;
 	case -ENODEV:
 	case -ESHUTDOWN:
+	case -EPERM:		/* the anchor was poisoned by disconnect */
 		return -ENODEV;
 	default:
 		return -EIO;
 	}
 }
 
-static int toaster_request_out(struct toaster *dev, u8 request, u16 value)
+static void toaster_urb_done(struct urb *urb)
 {
+	complete(urb->context);
+}
+
+/*
+ * Submits @urb, anchored so that disconnect, suspend and reset can stop
+ * it, and waits for it: at most io_timeout_ms, and only as long as the
+ * caller is willing, since a fatal signal ends the wait.
+ */
+static int toaster_submit_wait(struct toaster *dev, struct urb *urb)
+{
+	struct completion done;
+	long left;
 	int ret;
 
-	ret = usb_control_msg_send(dev->udev, 0, request,
-				   USB_DIR_OUT | USB_TYPE_VENDOR | USB_RECIP_INTERFACE,
-				   value, dev->ifnum, NULL, 0, io_timeout_ms,
-				   GFP_KERNEL);
+	init_completion(&done);
+	urb->context = &done;
+	urb->complete = toaster_urb_done;
+	usb_anchor_urb(urb, &dev->submitted);
+	ret = usb_submit_urb(urb, GFP_KERNEL);
+	if (ret) {
+		usb_unanchor_urb(urb);
+		return ret;
+	}
+	left = wait_for_completion_killable_timeout(&done,
+						    msecs_to_jiffies(io_timeout_ms));
+	if (left <= 0) {
+		/* Returns once the completion has run: done is ours again. */
+		usb_kill_urb(urb);
+		return left ? left : -ETIMEDOUT;
+	}
+	return urb->status;
+}
+
+/*
+ * One vendor request to the toaster's interface.  IN replies must fill
+ * @size exactly: a short reply is the device's error, not ours to pad.
+ */
+static int toaster_request(struct toaster *dev, u8 dir, u8 request, u16 value,
+			   void *data, u16 size)
+{
+	struct usb_ctrlrequest *setup;
+	struct urb *urb;
+	void *buf = NULL;
+	unsigned int pipe;
+	int ret = -ENOMEM;
+
+	setup = kmalloc(sizeof(*setup), GFP_KERNEL);
+	urb = usb_alloc_urb(0, GFP_KERNEL);
+	if (size)
+		buf = kmemdup(data, size, GFP_KERNEL);	/* DMA-able */
+	if (!setup || !urb || (size && !buf))
+		goto out;
+
+	setup->bRequestType = dir | USB_TYPE_VENDOR | USB_RECIP_INTERFACE;
+	setup->bRequest = request;
+	setup->wValue = cpu_to_le16(value);
+	setup->wIndex = cpu_to_le16(dev->ifnum);
+	setup->wLength = cpu_to_le16(size);
+	pipe = dir == USB_DIR_IN ? usb_rcvctrlpipe(dev->udev, 0) :
+				   usb_sndctrlpipe(dev->udev, 0);
+	usb_fill_control_urb(urb, dev->udev, pipe, (u8 *)setup, buf, size,
+			     NULL, NULL);
+
+	ret = toaster_submit_wait(dev, urb);
+	if (!ret && dir == USB_DIR_IN) {
+		if (urb->actual_length == size)
+			memcpy(data, buf, size);
+		else
+			ret = -EPROTO;
+	}
+out:
+	trace_toaster_request(dev->intf, request, value, size, ret);
+	kfree(buf);
+	usb_free_urb(urb);
+	kfree(setup);
 	return toaster_usb_error(ret);
+}
+
+static int toaster_request_out(struct toaster *dev, u8 request, u16 value)
+{
+	return toaster_request(dev, USB_DIR_OUT, request, value, NULL, 0);
 }
 
 static int toaster_request_in(struct toaster *dev, u8 request, void *data,
 			      u16 size)
 {
+	memset(data, 0, size);
+	return toaster_request(dev, USB_DIR_IN, request, 0, data, size);
+}
+
+/*
+ * One bulk transfer of @len bytes from or to @buf (kmalloc'ed).  OUT ends
+ * with a zero-length packet when @len is a multiple of the packet size, so
+ * the toaster always sees where a transfer ends.
+ */
+static int toaster_bulk(struct toaster *dev, bool in, void *buf, u32 len,
+			u32 *actual)
+{
+	struct urb *urb;
+	unsigned int pipe;
 	int ret;
 
-	/* A short reply is an error here: usb_control_msg_recv() insists. */
-	ret = usb_control_msg_recv(dev->udev, 0, request,
-				   USB_DIR_IN | USB_TYPE_VENDOR | USB_RECIP_INTERFACE,
-				   0, dev->ifnum, data, size, io_timeout_ms,
-				   GFP_KERNEL);
+	urb = usb_alloc_urb(0, GFP_KERNEL);
+	if (!urb)
+		return -ENOMEM;
+	pipe = in ? usb_rcvbulkpipe(dev->udev, dev->bulk_in_addr) :
+		    usb_sndbulkpipe(dev->udev, dev->bulk_out_addr);
+	usb_fill_bulk_urb(urb, dev->udev, pipe, buf, len, NULL, NULL);
+	if (!in)
+		urb->transfer_flags |= URB_ZERO_PACKET;
+	ret = toaster_submit_wait(dev, urb);
+	*actual = urb->actual_length;
+	trace_toaster_bulk(dev->intf, in, len, *actual, ret);
+	usb_free_urb(urb);
 	return toaster_usb_error(ret);
 }
 
@@ -250,12 +392,9 @@ static int toaster_read_info(struct toaster *dev)
 	toaster_copy_string(dev->model, info.model, sizeof(info.model));
 	toaster_copy_string(dev->serial, info.serial, sizeof(info.serial));
 	dev->firmware_version = le16_to_cpu(info.firmware_version);
+	dev->protocol_version = le16_to_cpu(info.protocol_version);
+	dev->slots = info.slots;
 	return 0;
-}
-
-static bool toaster_is_busy(enum toaster_state state)
-{
-	return state == TOASTER_STATE_HEATING || state == TOASTER_STATE_TOASTING;
 }
 
 static void toaster_get_snapshot(struct toaster *dev,
@@ -312,8 +451,11 @@ static int toaster_send_command(struct toaster *dev,
 	return -EINVAL;
 }
 
-static int toaster_execute(struct toaster *dev,
-			   const struct toaster_command *cmd, bool nonblock)
+/*
+ * Takes io_mutex for a request, or says why not: -EAGAIN for a
+ * non-blocking caller that would wait, -ENODEV once disconnected.
+ */
+static int toaster_lock_io(struct toaster *dev, bool nonblock)
 {
 	int ret;
 
@@ -326,9 +468,20 @@ static int toaster_execute(struct toaster *dev,
 			return ret;
 	}
 	if (dev->disconnected) {
-		ret = -ENODEV;
-		goto out;
+		mutex_unlock(&dev->io_mutex);
+		return -ENODEV;
 	}
+	return 0;
+}
+
+static int toaster_execute(struct toaster *dev,
+			   const struct toaster_command *cmd, bool nonblock)
+{
+	int ret;
+
+	ret = toaster_lock_io(dev, nonblock);
+	if (ret)
+		return ret;
 
 	ret = toaster_send_command(dev, cmd);
 	if (ret == -EPIPE)
@@ -339,7 +492,6 @@ static int toaster_execute(struct toaster *dev,
 	 */
 	if (!ret)
 		ret = toaster_refresh_status(dev);
-out:
 	mutex_unlock(&dev->io_mutex);
 	return ret;
 }
@@ -363,6 +515,174 @@ static ssize_t toaster_write(struct file *file, const char __user *ubuf,
 
 	ret = toaster_execute(tf->dev, &cmd, file->f_flags & O_NONBLOCK);
 	return ret ? ret : count;
+}
+
+/*
+ * A bulk buffer from user space: 1 to TOASTER_BURN_MAX bytes, with @extra
+ * bytes of room after them.
+ */
+static void *toaster_buffer_from_user(const struct toaster_buffer *ub,
+				      size_t extra)
+{
+	void *buf;
+
+	if (ub->reserved || !ub->len || ub->len > TOASTER_BURN_MAX)
+		return ERR_PTR(-EINVAL);
+	buf = kmalloc(ub->len + extra, GFP_KERNEL);
+	if (!buf)
+		return ERR_PTR(-ENOMEM);
+	if (copy_from_user(buf, u64_to_user_ptr(ub->data), ub->len)) {
+		kfree(buf);
+		return ERR_PTR(-EFAULT);
+	}
+	return buf;
+}
+
+/* The burn pattern goes to the toaster on bulk OUT, whole or not at all. */
+static int toaster_burn(struct toaster *dev, const struct toaster_buffer *ub,
+			bool nonblock)
+{
+	u32 actual;
+	void *buf;
+	int ret;
+
+	buf = toaster_buffer_from_user(ub, 0);
+	if (IS_ERR(buf))
+		return PTR_ERR(buf);
+	ret = toaster_lock_io(dev, nonblock);
+	if (ret)
+		goto out;
+	ret = toaster_bulk(dev, false, buf, ub->len, &actual);
+	if (!ret && actual != ub->len)
+		ret = -EIO;
+	mutex_unlock(&dev->io_mutex);
+out:
+	kfree(buf);
+	return ret;
+}
+
+/*
+ * The diagnostic loopback: the toaster echoes bulk OUT on bulk IN, which
+ * measures the bulk path through the driver.  The data comes back into the
+ * caller's buffer.  Loopback mode is on only while io_mutex is held, so a
+ * burn pattern is never echoed.  The echo ends as the transfer did, with a
+ * short or zero-length packet: one byte more room than expected lets that
+ * packet end our IN transfer instead of being left for the next one.
+ */
+static int toaster_loopback(struct toaster *dev,
+			    const struct toaster_buffer *ub, bool nonblock)
+{
+	u32 actual;
+	void *buf;
+	int ret, off;
+
+	buf = toaster_buffer_from_user(ub, 1);
+	if (IS_ERR(buf))
+		return PTR_ERR(buf);
+	ret = toaster_lock_io(dev, nonblock);
+	if (ret)
+		goto out;
+	ret = toaster_request_out(dev, TOASTER_REQ_SET_LOOPBACK, 1);
+	if (ret)
+		goto unlock;
+	ret = toaster_bulk(dev, false, buf, ub->len, &actual);
+	if (!ret && actual != ub->len)
+		ret = -EIO;
+	if (!ret)
+		ret = toaster_bulk(dev, true, buf, ub->len + 1, &actual);
+	if (!ret && actual != ub->len)
+		ret = -EIO;
+	off = toaster_request_out(dev, TOASTER_REQ_SET_LOOPBACK, 0);
+	if (!ret)
+		ret = off;
+unlock:
+	mutex_unlock(&dev->io_mutex);
+	if (!ret && copy_to_user(u64_to_user_ptr(ub->data), buf, ub->len))
+		ret = -EFAULT;
+out:
+	kfree(buf);
+	return ret;
+}
+
+static void toaster_fill_info(struct toaster *dev, struct toaster_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	info->protocol_version = dev->protocol_version;
+	info->firmware_version = dev->firmware_version;
+	info->slots = dev->slots;
+	strscpy(info->model, dev->model, sizeof(info->model));
+	strscpy(info->serial, dev->serial, sizeof(info->serial));
+}
+
+static void toaster_fill_status(struct toaster *dev,
+				struct toaster_status *status)
+{
+	struct toaster_snapshot snap;
+
+	toaster_get_snapshot(dev, &snap);
+	memset(status, 0, sizeof(*status));
+	status->state = snap.state;
+	status->darkness = snap.darkness;
+	status->temperature_c = snap.temperature_c;
+	status->remaining_ms = snap.remaining_ms;
+	status->safety_lock = snap.safety_lock;
+	status->toasts = snap.toasts;
+	status->errors = snap.errors;
+}
+
+static long toaster_ioctl(struct file *file, unsigned int cmd,
+			  unsigned long arg)
+{
+	struct toaster_file *tf = file->private_data;
+	struct toaster *dev = tf->dev;
+	bool nonblock = file->f_flags & O_NONBLOCK;
+	void __user *argp = (void __user *)arg;
+	struct toaster_command command = {};
+	struct toaster_buffer ub;
+	union {
+		struct toaster_info info;
+		struct toaster_status status;
+	} out;
+	u32 value;
+
+	if (READ_ONCE(dev->disconnected))
+		return -ENODEV;
+
+	switch (cmd) {
+	case TOASTER_IOC_GET_INFO:
+		toaster_fill_info(dev, &out.info);
+		return copy_to_user(argp, &out.info, sizeof(out.info)) ? -EFAULT : 0;
+	case TOASTER_IOC_GET_STATUS:
+		toaster_fill_status(dev, &out.status);
+		return copy_to_user(argp, &out.status, sizeof(out.status)) ? -EFAULT : 0;
+	case TOASTER_IOC_TOAST:
+		if (get_user(value, (u32 __user *)argp))
+			return -EFAULT;
+		if (value && (value < TOASTER_DARKNESS_MIN || value > TOASTER_DARKNESS_MAX))
+			return -EINVAL;
+		command.op = TOASTER_CMD_TOAST;
+		command.darkness = value;
+		return toaster_execute(dev, &command, nonblock);
+	case TOASTER_IOC_CANCEL:
+		command.op = TOASTER_CMD_CANCEL;
+		return toaster_execute(dev, &command, nonblock);
+	case TOASTER_IOC_SET_LOCK:
+		if (get_user(value, (u32 __user *)argp))
+			return -EFAULT;
+		if (value > 1)
+			return -EINVAL;
+		command.op = value ? TOASTER_CMD_LOCK : TOASTER_CMD_UNLOCK;
+		return toaster_execute(dev, &command, nonblock);
+	case TOASTER_IOC_BURN:
+	case TOASTER_IOC_LOOPBACK:
+		if (copy_from_user(&ub, argp, sizeof(ub)))
+			return -EFAULT;
+		if (cmd == TOASTER_IOC_BURN)
+			return toaster_burn(dev, &ub, nonblock);
+		return toaster_loopback(dev, &ub, nonblock);
+	default:
+		return -ENOTTY;
+	}
 }
 
 /* Whether @tf has a status to read that it has not read yet. */
@@ -456,6 +776,7 @@ static int toaster_open(struct inode *inode, struct file *file)
 	struct usb_interface *intf;
 	struct toaster_file *tf;
 	struct toaster *dev;
+	int ret;
 
 	/*
 	 * usbcore holds its minor lock around this call, and disconnect
@@ -472,6 +793,12 @@ static int toaster_open(struct inode *inode, struct file *file)
 	tf = kzalloc(sizeof(*tf), GFP_KERNEL);
 	if (!tf)
 		return -ENOMEM;
+	/* An open file keeps the toaster awake: its status stays current. */
+	ret = usb_autopm_get_interface(intf);
+	if (ret) {
+		kfree(tf);
+		return ret;
+	}
 	mutex_init(&tf->read_mutex);
 	tf->dev = dev;
 	kref_get(&dev->kref);
@@ -483,6 +810,12 @@ static int toaster_release(struct inode *inode, struct file *file)
 {
 	struct toaster_file *tf = file->private_data;
 	struct toaster *dev = tf->dev;
+
+	/* After disconnect the interface is not ours to touch. */
+	mutex_lock(&dev->io_mutex);
+	if (!dev->disconnected)
+		usb_autopm_put_interface(dev->intf);
+	mutex_unlock(&dev->io_mutex);
 
 	mutex_destroy(&tf->read_mutex);
 	kfree(tf);
@@ -498,6 +831,8 @@ static const struct file_operations toaster_fops = {
 	.write = toaster_write,
 	.poll = toaster_poll,
 	.fasync = toaster_fasync,
+	.unlocked_ioctl = toaster_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
 	.llseek = default_llseek,
 };
 
@@ -506,6 +841,150 @@ static struct usb_class_driver toaster_class = {
 	.fops = &toaster_fops,
 	.minor_base = TOASTER_MINOR_BASE,
 };
+
+/*
+ * sysfs attributes on the interface (Documentation/ABI/testing/
+ * sysfs-driver-toaster).  They exist only while the driver is bound: the
+ * driver core removes them before disconnect, so dev is valid here.
+ */
+static struct toaster *toaster_from_device(struct device *device)
+{
+	return usb_get_intfdata(to_usb_interface(device));
+}
+
+/* The status, fresh even if the toaster was suspended: resuming reads it. */
+static int toaster_fresh_snapshot(struct device *device,
+				  struct toaster_snapshot *snap)
+{
+	struct usb_interface *intf = to_usb_interface(device);
+	int ret;
+
+	ret = usb_autopm_get_interface(intf);
+	if (ret)
+		return ret;
+	toaster_get_snapshot(usb_get_intfdata(intf), snap);
+	usb_autopm_put_interface(intf);
+	return 0;
+}
+
+#define TOASTER_STATUS_ATTR(field, format)				\
+static ssize_t field##_show(struct device *device,			\
+			    struct device_attribute *attr, char *buf)	\
+{									\
+	struct toaster_snapshot snap;					\
+	int ret = toaster_fresh_snapshot(device, &snap);		\
+									\
+	return ret ? ret : sysfs_emit(buf, format "\n", snap.field);	\
+}
+
+TOASTER_STATUS_ATTR(temperature_c, "%d")
+static DEVICE_ATTR_RO(temperature_c);
+TOASTER_STATUS_ATTR(remaining_ms, "%u")
+static DEVICE_ATTR_RO(remaining_ms);
+TOASTER_STATUS_ATTR(toasts, "%u")
+static DEVICE_ATTR_RO(toasts);
+TOASTER_STATUS_ATTR(errors, "%u")
+static DEVICE_ATTR_RO(errors);
+TOASTER_STATUS_ATTR(darkness, "%u")
+TOASTER_STATUS_ATTR(safety_lock, "%d")
+
+static ssize_t state_show(struct device *device, struct device_attribute *attr,
+			  char *buf)
+{
+	struct toaster_snapshot snap;
+	int ret = toaster_fresh_snapshot(device, &snap);
+
+	return ret ? ret : sysfs_emit(buf, "%s\n", toaster_state_name(snap.state));
+}
+static DEVICE_ATTR_RO(state);
+
+/* A command from sysfs: the toaster may be asleep, no file holds it awake. */
+static int toaster_sysfs_command(struct device *device,
+				 const struct toaster_command *cmd)
+{
+	struct usb_interface *intf = to_usb_interface(device);
+	int ret;
+
+	ret = usb_autopm_get_interface(intf);
+	if (ret)
+		return ret;
+	ret = toaster_execute(usb_get_intfdata(intf), cmd, false);
+	usb_autopm_put_interface(intf);
+	return ret;
+}
+
+static ssize_t darkness_store(struct device *device,
+			      struct device_attribute *attr, const char *buf,
+			      size_t count)
+{
+	struct toaster_command cmd = { .op = TOASTER_CMD_DARKNESS };
+	int ret;
+
+	ret = kstrtouint(buf, 10, &cmd.darkness);
+	if (ret)
+		return ret;
+	if (cmd.darkness < TOASTER_DARKNESS_MIN ||
+	    cmd.darkness > TOASTER_DARKNESS_MAX)
+		return -EINVAL;
+	ret = toaster_sysfs_command(device, &cmd);
+	return ret ? ret : count;
+}
+static DEVICE_ATTR_RW(darkness);
+
+static ssize_t safety_lock_store(struct device *device,
+				 struct device_attribute *attr,
+				 const char *buf, size_t count)
+{
+	struct toaster_command cmd;
+	bool lock;
+	int ret;
+
+	ret = kstrtobool(buf, &lock);
+	if (ret)
+		return ret;
+	cmd.op = lock ? TOASTER_CMD_LOCK : TOASTER_CMD_UNLOCK;
+	ret = toaster_sysfs_command(device, &cmd);
+	return ret ? ret : count;
+}
+static DEVICE_ATTR_RW(safety_lock);
+
+static ssize_t model_show(struct device *device, struct device_attribute *attr,
+			  char *buf)
+{
+	return sysfs_emit(buf, "%s\n", toaster_from_device(device)->model);
+}
+static DEVICE_ATTR_RO(model);
+
+static ssize_t serial_show(struct device *device,
+			   struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%s\n", toaster_from_device(device)->serial);
+}
+static DEVICE_ATTR_RO(serial);
+
+static ssize_t firmware_version_show(struct device *device,
+				     struct device_attribute *attr, char *buf)
+{
+	u16 version = toaster_from_device(device)->firmware_version;
+
+	return sysfs_emit(buf, "%x.%02x\n", version >> 8, version & 0xff);
+}
+static DEVICE_ATTR_RO(firmware_version);
+
+static struct attribute *toaster_attrs[] = {
+	&dev_attr_state.attr,
+	&dev_attr_darkness.attr,
+	&dev_attr_temperature_c.attr,
+	&dev_attr_remaining_ms.attr,
+	&dev_attr_safety_lock.attr,
+	&dev_attr_toasts.attr,
+	&dev_attr_errors.attr,
+	&dev_attr_model.attr,
+	&dev_attr_serial.attr,
+	&dev_attr_firmware_version.attr,
+	NULL
+};
+ATTRIBUTE_GROUPS(toaster);
 
 static int toaster_probe(struct usb_interface *intf,
 			 const struct usb_device_id *id)
@@ -535,6 +1014,9 @@ static int toaster_probe(struct usb_interface *intf,
 	mutex_init(&dev->io_mutex);
 	spin_lock_init(&dev->status_lock);
 	init_waitqueue_head(&dev->status_wait);
+	init_usb_anchor(&dev->submitted);
+	dev->bulk_in_addr = bulk_in->bEndpointAddress;
+	dev->bulk_out_addr = bulk_out->bEndpointAddress;
 	dev->udev = usb_get_dev(interface_to_usbdev(intf));
 	dev->intf = intf;
 	dev->ifnum = intf->cur_altsetting->desc.bInterfaceNumber;
@@ -600,7 +1082,13 @@ static void toaster_disconnect(struct usb_interface *intf)
 	/* First, so that no open() can find us any more. */
 	usb_deregister_dev(intf, &toaster_class);
 
-	/* Waits out a request in flight; every later one sees the flag. */
+	/*
+	 * Ends a request in flight now rather than at its timeout, and makes
+	 * any later submission fail.
+	 */
+	usb_poison_anchored_urbs(&dev->submitted);
+
+	/* Waits out that request; every later one sees the flag. */
 	mutex_lock(&dev->io_mutex);
 	spin_lock_irq(&dev->status_lock);
 	dev->disconnected = true;
@@ -617,11 +1105,73 @@ static void toaster_disconnect(struct usb_interface *intf)
 	kref_put(&dev->kref, toaster_delete);
 }
 
+/*
+ * Suspend: the interrupt URB stops, so the status may go stale; resume
+ * reads it afresh.  Autosuspend happens only with no file open and no
+ * toast in progress (see open() and toaster_update_status()).
+ */
+static int toaster_suspend(struct usb_interface *intf, pm_message_t message)
+{
+	struct toaster *dev = usb_get_intfdata(intf);
+
+	usb_kill_urb(dev->int_urb);
+	usb_kill_anchored_urbs(&dev->submitted);
+	return 0;
+}
+
+static int toaster_restart_io(struct toaster *dev)
+{
+	int ret;
+
+	ret = usb_submit_urb(dev->int_urb, GFP_NOIO);
+	if (ret) {
+		dev_err(&dev->intf->dev, "cannot resubmit interrupt IN: %d\n", ret);
+		return ret;
+	}
+	ret = toaster_refresh_status(dev);
+	if (ret)
+		dev_warn(&dev->intf->dev, "cannot read the status: %d\n", ret);
+	return 0;
+}
+
+static int toaster_resume(struct usb_interface *intf)
+{
+	return toaster_restart_io(usb_get_intfdata(intf));
+}
+
+/* A reset keeps the binding: requests wait on io_mutex until it is done. */
+static int toaster_pre_reset(struct usb_interface *intf)
+{
+	struct toaster *dev = usb_get_intfdata(intf);
+
+	mutex_lock(&dev->io_mutex);
+	usb_kill_urb(dev->int_urb);
+	usb_kill_anchored_urbs(&dev->submitted);
+	return 0;
+}
+
+static int toaster_post_reset(struct usb_interface *intf)
+{
+	struct toaster *dev = usb_get_intfdata(intf);
+	int ret;
+
+	ret = toaster_restart_io(dev);
+	mutex_unlock(&dev->io_mutex);
+	return ret;
+}
+
 static struct usb_driver toaster_driver = {
 	.name = "toaster",
 	.probe = toaster_probe,
 	.disconnect = toaster_disconnect,
+	.suspend = toaster_suspend,
+	.resume = toaster_resume,
+	.reset_resume = toaster_resume,
+	.pre_reset = toaster_pre_reset,
+	.post_reset = toaster_post_reset,
 	.id_table = toaster_table,
+	.dev_groups = toaster_groups,
+	.supports_autosuspend = 1,
 };
 
 module_usb_driver(toaster_driver);

@@ -31,7 +31,7 @@ MODULE_SOURCES := Kbuild $(wildcard module/*.c module/*.h kunit/*.c kunit/*.h)
 KBUILD_ARGS = -C $(KDIR) M=$(MODDIR) TOASTER_EXTERNAL=1 \
 	CONFIG_USB_TOASTER=m CONFIG_USB_TOASTER_KUNIT_TEST=$(KUNIT)
 
-.PHONY: all module gadget userspace guest check demo lint clean
+.PHONY: all module gadget userspace selftests guest check demo lint clean
 
 all: module gadget userspace
 
@@ -62,8 +62,12 @@ gadget:
 userspace:
 	$(MAKE) -C userspace O=$(BIN)
 
+# The system-call tests use the kernel's kselftest_harness.h.
+selftests:
+	$(MAKE) -C tests/selftests O=$(BIN) KERNEL_SRC=$$(scripts/kernel source)
+
 # What scripts/vm needs in the guest.
-guest: module gadget userspace
+guest: module gadget userspace selftests
 
 check:
 	scripts/deps
@@ -81,3 +85,4 @@ clean:
 	rm -rf $(BUILD)
 	$(MAKE) -C gadget O=$(BIN) clean
 	$(MAKE) -C userspace O=$(BIN) clean
+	$(MAKE) -C tests/selftests O=$(BIN) KERNEL_SRC=. clean

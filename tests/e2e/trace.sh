@@ -1,0 +1,33 @@
+#!/bin/bash
+# The driver's tracepoints record every request it sends and every
+# notification it receives.
+set -euo pipefail
+. "$(dirname "$0")/../lib.sh"
+
+tracing=/sys/kernel/tracing
+[ -d $tracing/events/toaster ] || fail "no toaster events in $tracing"
+reset_toaster
+echo 0 >$tracing/tracing_on
+: >$tracing/trace
+echo 1 >$tracing/events/toaster/enable
+echo 1 >$tracing/tracing_on
+trap 'echo 0 >$tracing/events/toaster/enable' EXIT
+
+command_ok "toast 2"
+sleep 1
+command_ok cancel
+echo 0 >$tracing/tracing_on
+
+requests=0 toasts=0 notifications=0
+while IFS= read -r line; do
+	case $line in
+	*"toaster_request: "*" TOAST value=2 "*) toasts=$((toasts + 1)); requests=$((requests + 1)) ;;
+	*"toaster_request: "*) requests=$((requests + 1)) ;;
+	*"toaster_notify: "*"status=0 len=20 "*) notifications=$((notifications + 1)) ;;
+	esac
+done <$tracing/trace
+echo "traced: $requests requests ($toasts TOAST), $notifications notifications"
+[ $toasts -eq 1 ] || fail "want one TOAST value=2 request in the trace, have $toasts"
+# toast, cancel and a GET_STATUS after each, at least.
+[ $requests -ge 4 ] || fail "want at least 4 requests traced, have $requests"
+[ $notifications -ge 1 ] || fail "no notification traced"

@@ -57,6 +57,17 @@ wait_for_status() {
 	fail "$key never became '$want' (last '${STATUS[$key]}')"
 }
 
+# Waits up to SECONDS (default 10) for the device node to exist again, e.g.
+# after something else had the interface; false if it does not.
+wait_for_device() {
+	local tries=$((${1:-10} * 10))
+	while ((tries-- > 0)); do
+		[ -e "$TOASTER_DEV" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 # Puts the toaster back in a known state, whatever the last test left.
 reset_toaster() {
 	command_ok cancel

@@ -1,0 +1,1099 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * toaster-usb conformance: the toaster's firmware checked against
+ * include/toaster_proto.h over the wire, with no driver in between.
+ *
+ * One line per check, "ok N - what" or "not ok N - what: why", then the
+ * plan.  Every check compares what the toaster did with what the protocol
+ * says, so each can fail: a request that must stall is a failure when it
+ * succeeds, a value that must change is read back.  Sections run in order
+ * and each starts from the state the previous one left; the toaster's
+ * settings are restored at the end whatever failed.
+ */
+#define _DEFAULT_SOURCE /* le16toh(), nanosleep() */
+#include <endian.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <linux/usb/ch9.h>
+
+#include "toaster_usb.h"
+
+#define TOASTER_CONF_REQ_IN \
+	(LIBUSB_ENDPOINT_IN | LIBUSB_REQUEST_TYPE_VENDOR | LIBUSB_RECIPIENT_INTERFACE)
+#define TOASTER_CONF_REQ_OUT \
+	(LIBUSB_ENDPOINT_OUT | LIBUSB_REQUEST_TYPE_VENDOR | LIBUSB_RECIPIENT_INTERFACE)
+
+/*
+ * A toast is watched from a cool start: the emulator heats at 20 C per
+ * device second up to 200 C, so from 150 C or below the heating phase lasts
+ * long enough (a quarter of a second at time scale 10) to be seen in the
+ * notifications rather than merged into the toasting one.
+ */
+#define TOASTER_CONF_COOL_C		150
+#define TOASTER_CONF_COOL_WAIT_MS	120000
+/* How long after a toast is due its end may still be notified. */
+#define TOASTER_CONF_TOAST_SLACK_MS	30000
+#define TOASTER_CONF_NOTIFY_MS		5000
+/* A burn pattern's echo would show up well within this. */
+#define TOASTER_CONF_NO_ECHO_MS		500
+
+struct toaster_conf {
+	struct toaster_usb	*t;
+	unsigned int		n;
+	unsigned int		failed;
+	char			usb_serial[128];	/* "" if unreadable */
+};
+
+__attribute__((format(printf, 4, 5)))
+static bool toaster_check(struct toaster_conf *c, bool ok, const char *what,
+			  const char *why, ...)
+{
+	va_list ap;
+
+	c->n++;
+	if (ok) {
+		printf("ok %u - %s\n", c->n, what);
+	} else {
+		c->failed++;
+		printf("not ok %u - %s: ", c->n, what);
+		va_start(ap, why);
+		vprintf(why, ap);
+		va_end(ap);
+		putchar('\n');
+	}
+	/* a hang later must not swallow what we already know */
+	fflush(stdout);
+	return ok;
+}
+
+/* For a check's title: a formatted string that lives until the next call. */
+__attribute__((format(printf, 1, 2)))
+static const char *toaster_what(const char *fmt, ...)
+{
+	static char buf[160];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	return buf;
+}
+
+/* A request's result in words; two may be used in one message. */
+static const char *toaster_rc(int rc)
+{
+	static char buf[2][48];
+	static int which;
+
+	which ^= 1;
+	if (rc >= 0)
+		snprintf(buf[which], sizeof(buf[which]), "success (%d bytes)", rc);
+	else
+		snprintf(buf[which], sizeof(buf[which]), "%s", libusb_error_name(rc));
+	return buf[which];
+}
+
+static const char *toaster_st(const struct toaster_status *st)
+{
+	static char buf[2][128];
+	static int which;
+
+	which ^= 1;
+	snprintf(buf[which], sizeof(buf[which]),
+		 "state %s, darkness %u, flags 0x%02x, %d C, %u ms left, seq %u",
+		 toaster_usb_state_name(st->state), st->darkness, st->flags,
+		 st->temperature_c, st->remaining_ms, st->seq);
+	return buf[which];
+}
+
+static int64_t toaster_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void toaster_sleep_ms(unsigned int ms)
+{
+	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+static bool toaster_cooking(unsigned int state)
+{
+	return state == TOASTER_STATE_HEATING || state == TOASTER_STATE_TOASTING;
+}
+
+/* A status the checks depend on; its failure is a failed check too. */
+static bool toaster_status(struct toaster_conf *c, struct toaster_status *st)
+{
+	int rc = toaster_usb_get_status(c->t, st);
+
+	if (rc)
+		toaster_check(c, false, "GET_STATUS", "%s", toaster_rc(rc));
+	return rc == 0;
+}
+
+static bool toaster_expect_stall(struct toaster_conf *c, uint8_t type,
+				 uint8_t request, uint16_t value, uint16_t index,
+				 uint16_t len, const char *what)
+{
+	unsigned char buf[64];
+	int rc;
+
+	rc = toaster_usb_vendor_raw(c->t, type, request, value, index,
+				    len ? buf : NULL, len);
+	return toaster_check(c, rc == LIBUSB_ERROR_PIPE, what,
+			     "want a stall, got %s", toaster_rc(rc));
+}
+
+/* ------------------------------------------------------------------ */
+/* descriptors */
+
+struct toaster_conf_ep {
+	uint8_t		address;
+	uint8_t		type;
+	uint16_t	maxp;
+	uint8_t		interval;
+};
+
+struct toaster_conf_cfg {
+	uint16_t		total;
+	uint8_t			num_interfaces;	/* as the header declares */
+	unsigned int		interfaces;	/* as found */
+	uint8_t			cls, subclass, protocol, num_endpoints;
+	unsigned int		endpoints;
+	struct toaster_conf_ep	ep[8];
+	const char		*malformed;
+};
+
+/* Walks a configuration (or other-speed configuration) descriptor set. */
+static void toaster_parse_config(const unsigned char *b, int len,
+				 struct toaster_conf_cfg *cfg)
+{
+	struct usb_config_descriptor config;
+	struct usb_interface_descriptor intf;
+	struct usb_endpoint_descriptor epd;
+	struct toaster_conf_ep *ep;
+	int i;
+
+	memset(cfg, 0, sizeof(*cfg));
+	if (len < USB_DT_CONFIG_SIZE) {
+		cfg->malformed = "shorter than a configuration descriptor";
+		return;
+	}
+	memcpy(&config, b, USB_DT_CONFIG_SIZE);
+	cfg->total = le16toh(config.wTotalLength);
+	cfg->num_interfaces = config.bNumInterfaces;
+	for (i = 0; i + 2 <= len; i += b[i]) {
+		if (b[i] < 2 || i + b[i] > len) {
+			cfg->malformed = "a descriptor's bLength runs past the end";
+			return;
+		}
+		switch (b[i + 1]) {
+		case USB_DT_INTERFACE:
+			if (b[i] < USB_DT_INTERFACE_SIZE) {
+				cfg->malformed = "short interface descriptor";
+				return;
+			}
+			memcpy(&intf, b + i, USB_DT_INTERFACE_SIZE);
+			if (cfg->interfaces++ == 0) {
+				cfg->num_endpoints = intf.bNumEndpoints;
+				cfg->cls = intf.bInterfaceClass;
+				cfg->subclass = intf.bInterfaceSubClass;
+				cfg->protocol = intf.bInterfaceProtocol;
+			}
+			break;
+		case USB_DT_ENDPOINT:
+			if (b[i] < USB_DT_ENDPOINT_SIZE) {
+				cfg->malformed = "short endpoint descriptor";
+				return;
+			}
+			if (cfg->endpoints >= sizeof(cfg->ep) / sizeof(cfg->ep[0])) {
+				cfg->malformed = "too many endpoints";
+				return;
+			}
+			memset(&epd, 0, sizeof(epd));
+			memcpy(&epd, b + i, USB_DT_ENDPOINT_SIZE);
+			ep = &cfg->ep[cfg->endpoints++];
+			ep->address = epd.bEndpointAddress;
+			ep->type = epd.bmAttributes & USB_ENDPOINT_XFERTYPE_MASK;
+			/* bits 12:11 are extra transactions per microframe */
+			ep->maxp = le16toh(epd.wMaxPacketSize) & USB_ENDPOINT_MAXP_MASK;
+			ep->interval = epd.bInterval;
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+static const struct toaster_conf_ep *
+toaster_find_ep(const struct toaster_conf_cfg *cfg, uint8_t address)
+{
+	unsigned int i;
+
+	for (i = 0; i < cfg->endpoints; i++) {
+		if (cfg->ep[i].address == address)
+			return &cfg->ep[i];
+	}
+	return NULL;
+}
+
+/* Fetches configuration descriptor type (CONFIG or OTHER_SPEED_CONFIG). */
+static int toaster_get_config(struct toaster_conf *c, uint8_t type,
+			      unsigned char *buf, int size)
+{
+	int rc, total;
+
+	rc = libusb_get_descriptor(c->t->handle, type, 0, buf, USB_DT_CONFIG_SIZE);
+	if (rc < USB_DT_CONFIG_SIZE)
+		return rc < 0 ? rc : LIBUSB_ERROR_IO;
+	total = buf[2] | buf[3] << 8;
+	if (total > size)
+		total = size;
+	return libusb_get_descriptor(c->t->handle, type, 0, buf, total);
+}
+
+static void toaster_check_config(struct toaster_conf *c, const char *label,
+				 const unsigned char *buf, int len, bool high_speed)
+{
+	const struct toaster_conf_ep *out, *in, *intr;
+	struct toaster_conf_cfg cfg;
+	bool ok;
+
+	toaster_parse_config(buf, len, &cfg);
+	if (!toaster_check(c, !cfg.malformed && cfg.total == len,
+			   toaster_what("%s descriptors: well formed, wTotalLength %d bytes all there",
+					label, len),
+			   "%s", cfg.malformed ? cfg.malformed : "wTotalLength differs"))
+		return;
+
+	toaster_check(c, cfg.num_interfaces == 1 && cfg.interfaces == 1 &&
+		      cfg.cls == TOASTER_INTERFACE_CLASS &&
+		      cfg.subclass == TOASTER_INTERFACE_SUBCLASS &&
+		      cfg.protocol == TOASTER_INTERFACE_PROTOCOL &&
+		      cfg.num_endpoints == 3,
+		      toaster_what("%s: one interface, class %02x/%02x/%02x, 3 endpoints", label,
+				   TOASTER_INTERFACE_CLASS, TOASTER_INTERFACE_SUBCLASS,
+				   TOASTER_INTERFACE_PROTOCOL),
+		      "bNumInterfaces %u (%u found), class %02x/%02x/%02x, bNumEndpoints %u",
+		      cfg.num_interfaces, cfg.interfaces, cfg.cls, cfg.subclass,
+		      cfg.protocol, cfg.num_endpoints);
+
+	out = toaster_find_ep(&cfg, TOASTER_EP_BULK_OUT);
+	in = toaster_find_ep(&cfg, TOASTER_EP_BULK_IN);
+	intr = toaster_find_ep(&cfg, TOASTER_EP_INT_IN);
+	ok = cfg.endpoints == 3 && out && in && intr &&
+	     out->type == USB_ENDPOINT_XFER_BULK && in->type == USB_ENDPOINT_XFER_BULK &&
+	     intr->type == USB_ENDPOINT_XFER_INT;
+	if (!toaster_check(c, ok,
+			   toaster_what("%s: exactly bulk OUT 0x%02x, bulk IN 0x%02x, interrupt IN 0x%02x",
+					label, TOASTER_EP_BULK_OUT, TOASTER_EP_BULK_IN,
+					TOASTER_EP_INT_IN),
+			   "%u endpoints: %02x/%s%s %02x/%s%s %02x/%s%s", cfg.endpoints,
+			   cfg.ep[0].address, cfg.ep[0].type == USB_ENDPOINT_XFER_BULK ? "bulk" : "",
+			   cfg.ep[0].type == USB_ENDPOINT_XFER_INT ? "int" : "",
+			   cfg.ep[1].address, cfg.ep[1].type == USB_ENDPOINT_XFER_BULK ? "bulk" : "",
+			   cfg.ep[1].type == USB_ENDPOINT_XFER_INT ? "int" : "",
+			   cfg.ep[2].address, cfg.ep[2].type == USB_ENDPOINT_XFER_BULK ? "bulk" : "",
+			   cfg.ep[2].type == USB_ENDPOINT_XFER_INT ? "int" : ""))
+		return;
+
+	/* USB 2.0 5.8.3: high speed bulk is 512 exactly; full speed 8..64 */
+	if (high_speed)
+		toaster_check(c, out->maxp == 512 && in->maxp == 512,
+			      toaster_what("%s: bulk wMaxPacketSize 512 at high speed", label),
+			      "OUT %u, IN %u", out->maxp, in->maxp);
+	else
+		toaster_check(c, (out->maxp == 8 || out->maxp == 16 || out->maxp == 32 ||
+				  out->maxp == 64) && out->maxp == in->maxp,
+			      toaster_what("%s: bulk wMaxPacketSize 8, 16, 32 or 64 at full speed",
+					   label),
+			      "OUT %u, IN %u", out->maxp, in->maxp);
+
+	toaster_check(c, intr->maxp >= sizeof(struct toaster_wire_status) &&
+		      intr->interval == (high_speed ? TOASTER_INT_INTERVAL_HS
+						    : TOASTER_INT_INTERVAL_FS),
+		      toaster_what("%s: interrupt IN holds a %zu byte status, bInterval %u",
+				   label, sizeof(struct toaster_wire_status),
+				   high_speed ? TOASTER_INT_INTERVAL_HS : TOASTER_INT_INTERVAL_FS),
+		      "wMaxPacketSize %u, bInterval %u", intr->maxp, intr->interval);
+}
+
+static void toaster_conf_descriptors(struct toaster_conf *c)
+{
+	static const char *const string_names[] = {
+		"manufacturer", "product", "serial number",
+	};
+	libusb_device_handle *h = c->t->handle;
+	bool high = c->t->speed == LIBUSB_SPEED_HIGH;
+	struct usb_qualifier_descriptor qual;
+	struct usb_device_descriptor dev;
+	unsigned char buf[512], s[128];
+	uint8_t strings[3];
+	unsigned int i;
+	int rc;
+
+	rc = libusb_get_descriptor(h, LIBUSB_DT_DEVICE, 0, buf, USB_DT_DEVICE_SIZE);
+	if (!toaster_check(c, rc == USB_DT_DEVICE_SIZE && buf[1] == USB_DT_DEVICE,
+			   "GET_DESCRIPTOR(device) returns a device descriptor",
+			   "%s", toaster_rc(rc)))
+		return;
+	memcpy(&dev, buf, USB_DT_DEVICE_SIZE);
+	toaster_check(c, le16toh(dev.idVendor) == TOASTER_VENDOR_ID &&
+		      le16toh(dev.idProduct) == TOASTER_PRODUCT_ID,
+		      toaster_what("device: idVendor:idProduct %04x:%04x",
+				   TOASTER_VENDOR_ID, TOASTER_PRODUCT_ID),
+		      "%04x:%04x", le16toh(dev.idVendor), le16toh(dev.idProduct));
+	toaster_check(c, le16toh(dev.bcdDevice) == TOASTER_BCD_DEVICE,
+		      toaster_what("device: bcdDevice %04x", TOASTER_BCD_DEVICE),
+		      "%04x", le16toh(dev.bcdDevice));
+	toaster_check(c, dev.bNumConfigurations == 1, "device: one configuration",
+		      "bNumConfigurations %u", dev.bNumConfigurations);
+
+	/* read back from the device, not from the kernel's copy */
+	rc = toaster_get_config(c, LIBUSB_DT_CONFIG, buf, sizeof(buf));
+	if (toaster_check(c, rc > 0, "GET_DESCRIPTOR(configuration)", "%s", toaster_rc(rc)))
+		toaster_check_config(c, high ? "high speed configuration"
+					     : "full speed configuration",
+				     buf, rc, high);
+
+	/* a high-speed capable device describes its other speed too */
+	memset(&qual, 0, sizeof(qual));
+	rc = libusb_get_descriptor(h, USB_DT_DEVICE_QUALIFIER, 0, buf, sizeof(qual));
+	if (rc == (int)sizeof(qual))
+		memcpy(&qual, buf, sizeof(qual));
+	if (toaster_check(c, rc == (int)sizeof(qual) &&
+			  qual.bDescriptorType == USB_DT_DEVICE_QUALIFIER &&
+			  qual.bNumConfigurations == 1,
+			  "device qualifier: one other-speed configuration",
+			  "%s, bNumConfigurations %u", toaster_rc(rc),
+			  qual.bNumConfigurations)) {
+		rc = toaster_get_config(c, USB_DT_OTHER_SPEED_CONFIG, buf, sizeof(buf));
+		if (toaster_check(c, rc > 0 && buf[1] == USB_DT_OTHER_SPEED_CONFIG,
+				  "GET_DESCRIPTOR(other speed configuration)", "%s",
+				  toaster_rc(rc)))
+			toaster_check_config(c, high ? "full speed configuration (other speed)"
+						     : "high speed configuration (other speed)",
+					     buf, rc, !high);
+	}
+
+	strings[0] = dev.iManufacturer;
+	strings[1] = dev.iProduct;
+	strings[2] = dev.iSerialNumber;
+	for (i = 0; i < 3; i++) {
+		rc = strings[i] ? libusb_get_string_descriptor_ascii(h, strings[i], s, sizeof(s))
+				: LIBUSB_ERROR_NOT_FOUND;
+		toaster_check(c, rc > 0, toaster_what("string descriptor: %s", string_names[i]),
+			      "index %u: %s", strings[i], toaster_rc(rc));
+		if (strings[i] == dev.iSerialNumber && rc > 0)
+			snprintf(c->usb_serial, sizeof(c->usb_serial), "%s", (char *)s);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* GET_INFO and GET_STATUS */
+
+/* Printable, not empty, and NUL-padded to the end of the field. */
+static bool toaster_wire_string_ok(const char *s, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len && s[i]) {
+		if (s[i] < 0x20 || s[i] > 0x7e)
+			return false;
+		i++;
+	}
+	if (!i)
+		return false;
+	for (; i < len; i++) {
+		if (s[i])
+			return false;
+	}
+	return true;
+}
+
+static void toaster_conf_info(struct toaster_conf *c)
+{
+	union {
+		struct toaster_wire_info	w;
+		unsigned char			b[sizeof(struct toaster_wire_info) + 16];
+	} u;
+	unsigned char part[8];
+	char serial[TOASTER_SERIAL_LEN + 1];
+	unsigned int fw, i;
+	bool zero = true;
+	int rc;
+
+	/* asked for more than there is: the reply must stop at its size */
+	memset(&u, 0, sizeof(u));
+	rc = toaster_usb_vendor_raw(c->t, TOASTER_CONF_REQ_IN, TOASTER_REQ_GET_INFO, 0,
+				    c->t->ifnum, u.b, sizeof(u.b));
+	if (!toaster_check(c, rc == (int)sizeof(u.w),
+			   toaster_what("GET_INFO returns %zu bytes (asked for %zu)",
+					sizeof(u.w), sizeof(u.b)),
+			   "%s", toaster_rc(rc)))
+		return;
+
+	toaster_check(c, le16toh(u.w.protocol_version) == TOASTER_PROTOCOL_VERSION,
+		      toaster_what("GET_INFO: protocol_version %u", TOASTER_PROTOCOL_VERSION),
+		      "%u", le16toh(u.w.protocol_version));
+	fw = le16toh(u.w.firmware_version);
+	toaster_check(c, (fw & 0xf) <= 9 && (fw >> 4 & 0xf) <= 9 && (fw >> 8 & 0xf) <= 9 &&
+		      (fw >> 12) <= 9,
+		      "GET_INFO: firmware_version is BCD", "0x%04x", fw);
+	toaster_check(c, u.w.slots >= 1, "GET_INFO: at least one slot", "%u", u.w.slots);
+	for (i = 0; i < sizeof(u.w.reserved); i++)
+		zero &= u.w.reserved[i] == 0;
+	toaster_check(c, zero, "GET_INFO: reserved bytes are zero", "%02x %02x %02x",
+		      u.w.reserved[0], u.w.reserved[1], u.w.reserved[2]);
+	toaster_check(c, toaster_wire_string_ok(u.w.model, sizeof(u.w.model)),
+		      "GET_INFO: model is printable and NUL-padded", "%.*s",
+		      (int)sizeof(u.w.model), u.w.model);
+	toaster_check(c, toaster_wire_string_ok(u.w.serial, sizeof(u.w.serial)),
+		      "GET_INFO: serial is printable and NUL-padded", "%.*s",
+		      (int)sizeof(u.w.serial), u.w.serial);
+	memcpy(serial, u.w.serial, sizeof(u.w.serial));
+	serial[sizeof(u.w.serial)] = '\0';
+	if (c->usb_serial[0])
+		toaster_check(c, strcmp(serial, c->usb_serial) == 0,
+			      "GET_INFO: serial matches the USB serial number string",
+			      "'%s' vs '%s'", serial, c->usb_serial);
+
+	rc = toaster_usb_vendor_raw(c->t, TOASTER_CONF_REQ_IN, TOASTER_REQ_GET_INFO, 0,
+				    c->t->ifnum, part, sizeof(part));
+	toaster_check(c, rc == (int)sizeof(part) && memcmp(part, u.b, sizeof(part)) == 0,
+		      toaster_what("GET_INFO with wLength %zu returns the first %zu bytes",
+				   sizeof(part), sizeof(part)),
+		      "%s", toaster_rc(rc));
+}
+
+static void toaster_conf_status(struct toaster_conf *c)
+{
+	union {
+		struct toaster_wire_status	w;
+		unsigned char			b[sizeof(struct toaster_wire_status) + 16];
+	} u;
+	struct toaster_status st;
+	int rc;
+
+	memset(&u, 0, sizeof(u));
+	rc = toaster_usb_vendor_raw(c->t, TOASTER_CONF_REQ_IN, TOASTER_REQ_GET_STATUS, 0,
+				    c->t->ifnum, u.b, sizeof(u.b));
+	if (!toaster_check(c, rc == (int)sizeof(u.w),
+			   toaster_what("GET_STATUS returns %zu bytes (asked for %zu)",
+					sizeof(u.w), sizeof(u.b)),
+			   "%s", toaster_rc(rc)))
+		return;
+	toaster_usb_decode_status(&u.w, &st);
+	toaster_check(c, st.state < TOASTER_STATE_COUNT, "GET_STATUS: a known state",
+		      "%u", st.state);
+	toaster_check(c, st.darkness >= TOASTER_DARKNESS_MIN &&
+		      st.darkness <= TOASTER_DARKNESS_MAX,
+		      toaster_what("GET_STATUS: darkness within %u..%u", TOASTER_DARKNESS_MIN,
+				   TOASTER_DARKNESS_MAX),
+		      "%u", st.darkness);
+	toaster_check(c, !(st.flags & ~(TOASTER_FLAG_LOCKED | TOASTER_FLAG_LOOPBACK)),
+		      "GET_STATUS: no unknown flags", "0x%02x", st.flags);
+	toaster_check(c, st.event == TOASTER_EVENT_NONE,
+		      "GET_STATUS: event NONE (it is a reply, not a notification)",
+		      "%u", st.event);
+	toaster_check(c, st.temperature_c >= -50 && st.temperature_c <= 500,
+		      "GET_STATUS: a temperature a toaster can have", "%d C",
+		      st.temperature_c);
+	toaster_check(c, toaster_cooking(st.state) ? st.remaining_ms > 0 : st.remaining_ms == 0,
+		      "GET_STATUS: remaining_ms is 0 exactly when not heating or toasting",
+		      "%s", toaster_st(&st));
+}
+
+/* ------------------------------------------------------------------ */
+/* requests that must work */
+
+/*
+ * Sends an OUT request that must be accepted and reads the status after it
+ * into *st; the caller checks the effect.  Returns the request's result.
+ */
+static int toaster_send(struct toaster_conf *c, uint8_t request, uint16_t value,
+			struct toaster_status *st)
+{
+	int rc = toaster_usb_out(c->t, request, value);
+	int src = toaster_usb_get_status(c->t, st);
+
+	if (src)
+		memset(st, 0, sizeof(*st));
+	return rc ? rc : src;
+}
+
+static void toaster_conf_settings(struct toaster_conf *c)
+{
+	static const uint16_t darkness[] = {
+		TOASTER_DARKNESS_MIN, TOASTER_DARKNESS_MAX, TOASTER_DARKNESS_DEFAULT,
+	};
+	struct toaster_status before, st;
+	uint16_t seq;
+	unsigned int i;
+	int rc;
+
+	if (!toaster_status(c, &before))
+		return;
+	seq = before.seq;
+	for (i = 0; i < sizeof(darkness) / sizeof(darkness[0]); i++) {
+		rc = toaster_send(c, TOASTER_REQ_SET_DARKNESS, darkness[i], &st);
+		toaster_check(c, rc == 0 && st.darkness == darkness[i] &&
+			      (st.darkness == before.darkness || toaster_seq_after(st.seq, seq)),
+			      toaster_what("SET_DARKNESS %u: accepted, in the status, seq advances",
+					   darkness[i]),
+			      "%s; %s (seq was %u)", toaster_rc(rc), toaster_st(&st), seq);
+		before = st;
+		seq = st.seq;
+	}
+
+	rc = toaster_send(c, TOASTER_REQ_SET_LOCK, 1, &st);
+	toaster_check(c, rc == 0 && (st.flags & TOASTER_FLAG_LOCKED) &&
+		      toaster_seq_after(st.seq, seq),
+		      "SET_LOCK 1: accepted, LOCKED in the status, seq advances",
+		      "%s; %s", toaster_rc(rc), toaster_st(&st));
+	before = st;
+	rc = toaster_usb_out(c->t, TOASTER_REQ_TOAST, 0);
+	toaster_check(c, rc == LIBUSB_ERROR_PIPE, "TOAST while locked stalls",
+		      "want a stall, got %s", toaster_rc(rc));
+	if (toaster_status(c, &st))
+		toaster_check(c, st.state == before.state && (st.flags & TOASTER_FLAG_LOCKED),
+			      "TOAST while locked changes nothing",
+			      "%s, was %s", toaster_st(&st), toaster_st(&before));
+	rc = toaster_send(c, TOASTER_REQ_SET_LOCK, 0, &st);
+	toaster_check(c, rc == 0 && !(st.flags & TOASTER_FLAG_LOCKED),
+		      "SET_LOCK 0: accepted, LOCKED cleared", "%s; %s", toaster_rc(rc),
+		      toaster_st(&st));
+
+	rc = toaster_send(c, TOASTER_REQ_SET_LOOPBACK, 1, &st);
+	toaster_check(c, rc == 0 && (st.flags & TOASTER_FLAG_LOOPBACK),
+		      "SET_LOOPBACK 1: accepted, LOOPBACK in the status", "%s; %s",
+		      toaster_rc(rc), toaster_st(&st));
+	rc = toaster_send(c, TOASTER_REQ_SET_LOOPBACK, 0, &st);
+	toaster_check(c, rc == 0 && !(st.flags & TOASTER_FLAG_LOOPBACK),
+		      "SET_LOOPBACK 0: accepted, LOOPBACK cleared", "%s; %s",
+		      toaster_rc(rc), toaster_st(&st));
+
+	before = st;
+	rc = toaster_send(c, TOASTER_REQ_CANCEL, 0, &st);
+	toaster_check(c, rc == 0 && st.state == before.state,
+		      "CANCEL with nothing toasting: accepted, state unchanged",
+		      "%s; %s, was %s", toaster_rc(rc), toaster_st(&st), toaster_st(&before));
+}
+
+/* ------------------------------------------------------------------ */
+/* requests that must stall */
+
+static bool toaster_known_request(unsigned int r)
+{
+	static const uint8_t known[] = {
+		TOASTER_REQ_GET_INFO, TOASTER_REQ_GET_STATUS, TOASTER_REQ_SET_DARKNESS,
+		TOASTER_REQ_TOAST, TOASTER_REQ_CANCEL, TOASTER_REQ_SET_LOCK,
+		TOASTER_REQ_SET_LOOPBACK,
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(known); i++) {
+		if (known[i] == r)
+			return true;
+	}
+	return false;
+}
+
+static void toaster_conf_errors(struct toaster_conf *c)
+{
+	static const uint8_t out_requests[] = {
+		TOASTER_REQ_SET_DARKNESS, TOASTER_REQ_TOAST, TOASTER_REQ_CANCEL,
+		TOASTER_REQ_SET_LOCK, TOASTER_REQ_SET_LOOPBACK,
+	};
+	static const struct {
+		uint8_t		request;
+		uint16_t	value;
+		const char	*name;
+	} bad[] = {
+		{ TOASTER_REQ_SET_DARKNESS, TOASTER_DARKNESS_MIN - 1, "SET_DARKNESS" },
+		{ TOASTER_REQ_SET_DARKNESS, TOASTER_DARKNESS_MAX + 1, "SET_DARKNESS" },
+		{ TOASTER_REQ_SET_DARKNESS, 0xffff, "SET_DARKNESS" },
+		{ TOASTER_REQ_TOAST, TOASTER_DARKNESS_MAX + 1, "TOAST" },
+		{ TOASTER_REQ_TOAST, 0xffff, "TOAST" },
+		{ TOASTER_REQ_SET_LOCK, 2, "SET_LOCK" },
+		{ TOASTER_REQ_SET_LOCK, 0xffff, "SET_LOCK" },
+		{ TOASTER_REQ_SET_LOOPBACK, 2, "SET_LOOPBACK" },
+		{ TOASTER_REQ_SET_LOOPBACK, 0xffff, "SET_LOOPBACK" },
+	};
+	unsigned int unknown[4], nunknown = 0, r, i, top = 0;
+	uint16_t ifnum = c->t->ifnum;
+	struct toaster_status before, st;
+
+	/* the edges of the request space and the first number after ours */
+	for (r = 0; r < 256; r++) {
+		if (toaster_known_request(r))
+			top = r;
+	}
+	for (r = top + 1; r < 256 && toaster_known_request(r); r++)
+		;
+	if (!toaster_known_request(0))
+		unknown[nunknown++] = 0;
+	if (r < 0x80)
+		unknown[nunknown++] = r;
+	if (!toaster_known_request(0x80))
+		unknown[nunknown++] = 0x80;
+	if (!toaster_known_request(0xff))
+		unknown[nunknown++] = 0xff;
+	for (i = 0; i < nunknown; i++) {
+		toaster_expect_stall(c, TOASTER_CONF_REQ_IN, (uint8_t)unknown[i], 0, ifnum,
+				     sizeof(struct toaster_wire_status),
+				     toaster_what("unknown vendor request 0x%02x IN stalls",
+						  unknown[i]));
+		toaster_expect_stall(c, TOASTER_CONF_REQ_OUT, (uint8_t)unknown[i], 0, ifnum, 0,
+				     toaster_what("unknown vendor request 0x%02x OUT stalls",
+						  unknown[i]));
+	}
+
+	/* a request the wrong way round is as unknown as any */
+	toaster_expect_stall(c, TOASTER_CONF_REQ_OUT, TOASTER_REQ_GET_INFO, 0, ifnum, 0,
+			     "GET_INFO as an OUT request stalls");
+	toaster_expect_stall(c, TOASTER_CONF_REQ_OUT, TOASTER_REQ_GET_STATUS, 0, ifnum, 0,
+			     "GET_STATUS as an OUT request stalls");
+	for (i = 0; i < sizeof(out_requests); i++)
+		toaster_expect_stall(c, TOASTER_CONF_REQ_IN, out_requests[i],
+				     TOASTER_DARKNESS_DEFAULT, ifnum, 1,
+				     toaster_what("OUT request 0x%02x as an IN request stalls",
+						  out_requests[i]));
+	toaster_expect_stall(c, LIBUSB_ENDPOINT_IN | LIBUSB_REQUEST_TYPE_VENDOR |
+			     LIBUSB_RECIPIENT_DEVICE, TOASTER_REQ_GET_STATUS, 0, 0,
+			     sizeof(struct toaster_wire_status),
+			     "GET_STATUS addressed to the device, not the interface, stalls");
+	toaster_expect_stall(c, TOASTER_CONF_REQ_IN, TOASTER_REQ_GET_STATUS, 0,
+			     (uint16_t)(ifnum + 1), sizeof(struct toaster_wire_status),
+			     "GET_STATUS for an interface the toaster does not have stalls");
+
+	if (!toaster_status(c, &before))
+		return;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		toaster_expect_stall(c, TOASTER_CONF_REQ_OUT, bad[i].request, bad[i].value,
+				     ifnum, 0,
+				     toaster_what("%s %u (out of range) stalls", bad[i].name,
+						  bad[i].value));
+	if (toaster_status(c, &st))
+		toaster_check(c, st.darkness == before.darkness && st.flags == before.flags &&
+			      !toaster_cooking(st.state),
+			      "refused requests changed nothing", "%s, was %s",
+			      toaster_st(&st), toaster_st(&before));
+}
+
+/* ------------------------------------------------------------------ */
+/* toasting and its notifications */
+
+static bool toaster_conf_cool(struct toaster_conf *c)
+{
+	struct toaster_status st;
+	int64_t deadline = toaster_ms() + TOASTER_CONF_COOL_WAIT_MS;
+	bool said = false;
+
+	while (toaster_status(c, &st)) {
+		if (st.temperature_c <= TOASTER_CONF_COOL_C)
+			return true;
+		if (!said) {
+			printf("# waiting for the toaster to cool to %d C (it is %d C)\n",
+			       TOASTER_CONF_COOL_C, st.temperature_c);
+			said = true;
+		}
+		if (toaster_ms() > deadline || toaster_usb_stop)
+			return toaster_check(c, false, "the toaster cools down",
+					     "still %d C after %d s", st.temperature_c,
+					     TOASTER_CONF_COOL_WAIT_MS / 1000);
+		toaster_sleep_ms(200);
+	}
+	return false;
+}
+
+/* Starts from a drained interrupt endpoint; returns the status before. */
+static bool toaster_conf_quiet(struct toaster_conf *c, struct toaster_status *st)
+{
+	int rc = toaster_usb_drain_notifications(c->t);
+
+	if (rc < 0)
+		return toaster_check(c, false, "reading interrupt IN", "%s", toaster_rc(rc));
+	return toaster_status(c, st);
+}
+
+struct toaster_watch {
+	bool		poke_toasting;	/* send TOAST once toasting is notified */
+	unsigned int	notifications;	/* about the toast */
+	unsigned int	old;		/* older than the status before it */
+	unsigned int	early;		/* the toaster cooling, before the toast began */
+	bool		started;
+	bool		seen_new;
+	uint16_t	last_seq;
+	unsigned int	bad_size;
+	int		bad_len;
+	unsigned int	no_event;
+	unsigned int	unordered;	/* seq not after the previous one */
+	unsigned int	silent_changes;	/* state changed, event not STATE */
+	unsigned int	heating_temps;	/* TEMPERATURE events while heating */
+	uint8_t		states[8];	/* each state notified, in order */
+	unsigned int	nstates;
+	uint8_t		state;		/* the latest known */
+	bool		over;
+	bool		tried_toasting;
+	int		toasting_rc;
+	struct toaster_status last;
+};
+
+static void toaster_watch_one(struct toaster_conf *c, struct toaster_watch *w,
+			      const struct toaster_status *st)
+{
+	w->notifications++;
+	if (st->event != TOASTER_EVENT_STATE && st->event != TOASTER_EVENT_TEMPERATURE &&
+	    st->event != TOASTER_EVENT_SETTINGS)
+		w->no_event++;
+	if (st->state != w->state || !w->nstates) {
+		if (st->state != w->state && st->event != TOASTER_EVENT_STATE)
+			w->silent_changes++;
+		if (w->nstates < sizeof(w->states))
+			w->states[w->nstates] = st->state;
+		w->nstates++;
+	}
+	w->state = st->state;
+	if (st->state == TOASTER_STATE_HEATING && st->event == TOASTER_EVENT_TEMPERATURE)
+		w->heating_temps++;
+	/* the second refusal, at the other busy state */
+	if (w->poke_toasting && st->state == TOASTER_STATE_TOASTING && !w->tried_toasting) {
+		w->tried_toasting = true;
+		w->toasting_rc = toaster_usb_out(c->t, TOASTER_REQ_TOAST, TOASTER_DARKNESS_MIN);
+	}
+	w->last = *st;
+	w->over = st->state == TOASTER_STATE_DONE || st->state == TOASTER_STATE_CANCELLED ||
+		  st->state == TOASTER_STATE_FAULT;
+}
+
+/*
+ * Reads notifications newer than since until one shows a finished toast or
+ * the deadline passes.  Returns 0 or a libusb error.
+ */
+static int toaster_watch(struct toaster_conf *c, struct toaster_watch *w,
+			 const struct toaster_status *since, int64_t deadline)
+{
+	struct toaster_status st;
+	int rc, len;
+
+	w->last = *since;
+	w->state = since->state;
+	while (!w->over && toaster_ms() < deadline && !toaster_usb_stop) {
+		rc = toaster_usb_notification(c->t, &st, &len, 100);
+		if (rc == LIBUSB_ERROR_TIMEOUT)
+			continue;
+		if (rc)
+			return rc;
+		if ((size_t)len != sizeof(struct toaster_wire_status)) {
+			w->bad_size++;
+			w->bad_len = len;
+			continue;
+		}
+		/* older than the status we started from: not about this toast */
+		if (!w->seen_new && !toaster_seq_after(st.seq, since->seq)) {
+			w->old++;
+			continue;
+		}
+		if (w->seen_new && !toaster_seq_after(st.seq, w->last_seq))
+			w->unordered++;
+		w->seen_new = true;
+		w->last_seq = st.seq;
+		/*
+		 * Snapshotted between that status and the TOAST: the toaster
+		 * still cooling from the last one.  A state change, though,
+		 * is news about the toast whatever the state.
+		 */
+		if (!w->started && !toaster_cooking(st.state) &&
+		    st.event != TOASTER_EVENT_STATE) {
+			w->early++;
+			continue;
+		}
+		w->started = true;
+		toaster_watch_one(c, w, &st);
+	}
+	return 0;
+}
+
+static const char *toaster_states_str(const struct toaster_watch *w)
+{
+	static char buf[128];
+	size_t len = 0;
+	unsigned int i;
+
+	buf[0] = '\0';
+	for (i = 0; i < w->nstates && i < sizeof(w->states); i++)
+		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s%s", i ? " -> " : "",
+					toaster_usb_state_name(w->states[i]));
+	return w->nstates ? buf : "none";
+}
+
+static void toaster_conf_toast(struct toaster_conf *c)
+{
+	struct toaster_status before, st, after;
+	struct toaster_watch w;
+	bool heating_seen, seq_ok;
+	int rc;
+
+	if (!toaster_conf_cool(c) || !toaster_conf_quiet(c, &before))
+		return;
+	rc = toaster_send(c, TOASTER_REQ_TOAST, TOASTER_DARKNESS_MIN, &st);
+	if (!toaster_check(c, rc == 0 && toaster_cooking(st.state) &&
+			   st.darkness == TOASTER_DARKNESS_MIN && st.remaining_ms > 0 &&
+			   toaster_seq_after(st.seq, before.seq),
+			   toaster_what("TOAST %u: accepted, heating at darkness %u, time remaining, seq advances",
+					TOASTER_DARKNESS_MIN, TOASTER_DARKNESS_MIN),
+			   "%s; %s (seq was %u)", toaster_rc(rc), toaster_st(&st), before.seq))
+		return;
+	heating_seen = st.state == TOASTER_STATE_HEATING;
+	rc = toaster_usb_out(c->t, TOASTER_REQ_TOAST, TOASTER_DARKNESS_MIN);
+	toaster_check(c, rc == LIBUSB_ERROR_PIPE,
+		      heating_seen ? "TOAST while heating stalls"
+				   : "TOAST while toasting stalls (heating was already over)",
+		      "want a stall, got %s", toaster_rc(rc));
+
+	memset(&w, 0, sizeof(w));
+	w.poke_toasting = true;
+	rc = toaster_watch(c, &w, &before,
+			   toaster_ms() + 2 * (int64_t)st.remaining_ms + TOASTER_CONF_TOAST_SLACK_MS);
+	if (!toaster_check(c, rc == 0, "reading notifications on interrupt IN", "%s",
+			   toaster_rc(rc)))
+		return;
+	if (w.old || w.early)
+		printf("# %u notification(s) from before the toast skipped\n", w.old + w.early);
+	toaster_check(c, w.over, "the toast ends and a notification says so",
+		      "%u notifications, states %s, last %s", w.notifications,
+		      toaster_states_str(&w), toaster_st(&w.last));
+	toaster_check(c, !w.bad_size,
+		      toaster_what("notifications are %zu bytes, one status each",
+				   sizeof(struct toaster_wire_status)),
+		      "%u of %d bytes", w.bad_size, w.bad_len);
+	seq_ok = w.seen_new && !w.unordered;
+	toaster_check(c, seq_ok, "notification seq strictly increases",
+		      "%u notifications, %u not after the one before",
+		      w.notifications + w.early, w.unordered);
+	toaster_check(c, w.notifications && !w.no_event,
+		      "notifications carry an event (state, temperature or settings)",
+		      "%u without", w.no_event);
+	toaster_check(c, w.nstates == 3 && w.states[0] == TOASTER_STATE_HEATING &&
+		      w.states[1] == TOASTER_STATE_TOASTING && w.states[2] == TOASTER_STATE_DONE,
+		      "notified states: heating -> toasting -> done", "%s",
+		      toaster_states_str(&w));
+	toaster_check(c, w.notifications && !w.silent_changes,
+		      "every state change is notified with event STATE",
+		      "%u changes with another event", w.silent_changes);
+	toaster_check(c, w.heating_temps > 0, "temperature notifications while heating",
+		      "none among %u notifications", w.notifications);
+	toaster_check(c, w.tried_toasting && w.toasting_rc == LIBUSB_ERROR_PIPE,
+		      "TOAST while toasting stalls", "%s",
+		      w.tried_toasting ? toaster_rc(w.toasting_rc) : "never saw toasting");
+
+	if (!toaster_status(c, &after))
+		return;
+	toaster_check(c, after.state == TOASTER_STATE_DONE && after.remaining_ms == 0 &&
+		      after.toasts == before.toasts + 1 &&
+		      !toaster_seq_after(w.last.seq, after.seq),
+		      "after the toast: done, nothing remaining, one more toast counted",
+		      "%s, toasts %u (was %u), last notification seq %u", toaster_st(&after),
+		      after.toasts, before.toasts, w.last.seq);
+}
+
+static void toaster_conf_cancel(struct toaster_conf *c)
+{
+	struct toaster_status before, st;
+	struct toaster_watch w;
+	int rc;
+
+	if (!toaster_conf_quiet(c, &before))
+		return;
+	rc = toaster_send(c, TOASTER_REQ_TOAST, TOASTER_DARKNESS_MAX, &st);
+	if (!toaster_check(c, rc == 0 && toaster_cooking(st.state) &&
+			   st.darkness == TOASTER_DARKNESS_MAX,
+			   toaster_what("TOAST %u: accepted, at darkness %u", TOASTER_DARKNESS_MAX,
+					TOASTER_DARKNESS_MAX),
+			   "%s; %s", toaster_rc(rc), toaster_st(&st)))
+		return;
+	rc = toaster_send(c, TOASTER_REQ_CANCEL, 0, &st);
+	toaster_check(c, rc == 0 && st.state == TOASTER_STATE_CANCELLED &&
+		      st.remaining_ms == 0 && st.toasts == before.toasts,
+		      "CANCEL while toasting: cancelled, nothing remaining, no toast counted",
+		      "%s; %s, toasts %u (was %u)", toaster_rc(rc), toaster_st(&st),
+		      st.toasts, before.toasts);
+	memset(&w, 0, sizeof(w));
+	rc = toaster_watch(c, &w, &before, toaster_ms() + TOASTER_CONF_NOTIFY_MS);
+	toaster_check(c, rc == 0 && w.over && w.last.state == TOASTER_STATE_CANCELLED &&
+		      w.last.event == TOASTER_EVENT_STATE,
+		      "CANCEL is notified: state cancelled, event STATE", "%s; states %s",
+		      toaster_rc(rc), toaster_states_str(&w));
+
+	/* TOAST 0 cooks at whatever the knob says */
+	rc = toaster_usb_out(c->t, TOASTER_REQ_SET_DARKNESS, TOASTER_DARKNESS_MIN + 1);
+	if (rc == 0)
+		rc = toaster_send(c, TOASTER_REQ_TOAST, 0, &st);
+	toaster_check(c, rc == 0 && toaster_cooking(st.state) &&
+		      st.darkness == TOASTER_DARKNESS_MIN + 1,
+		      toaster_what("TOAST 0 toasts at the current darkness (%u)",
+				   TOASTER_DARKNESS_MIN + 1),
+		      "%s; %s", toaster_rc(rc), toaster_st(&st));
+	rc = toaster_send(c, TOASTER_REQ_CANCEL, 0, &st);
+	toaster_check(c, rc == 0 && !toaster_cooking(st.state), "CANCEL stops it",
+		      "%s; %s", toaster_rc(rc), toaster_st(&st));
+}
+
+/* ------------------------------------------------------------------ */
+/* bulk: loopback and burn patterns */
+
+static void toaster_conf_loopback(struct toaster_conf *c)
+{
+	static const size_t sizes[] = { 1, 511, 512, 513, 4096, 65536 };
+	struct toaster_loopback_result res;
+	struct toaster_status st;
+	unsigned int i;
+	int rc;
+
+	rc = toaster_send(c, TOASTER_REQ_SET_LOOPBACK, 1, &st);
+	if (!toaster_check(c, rc == 0 && (st.flags & TOASTER_FLAG_LOOPBACK),
+			   "SET_LOOPBACK 1 for the loopback checks", "%s; %s",
+			   toaster_rc(rc), toaster_st(&st)))
+		return;
+	rc = toaster_usb_drain_bulk_in(c->t);
+	if (rc > 0)
+		printf("# %d stale bytes on bulk IN thrown away\n", rc);
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]) && !toaster_usb_stop; i++) {
+		/* two in flight: the second must not run into the first */
+		rc = toaster_usb_loopback(c->t, sizes[i], 2, 2, &res);
+		if (rc || !res.mismatch)
+			toaster_check(c, rc == 0 && res.done == 2,
+				      toaster_what("loopback: 2 x %zu bytes echoed intact",
+						   sizes[i]),
+				      "%s after %u transfers", toaster_rc(rc), res.done);
+		else
+			toaster_check(c, false,
+				      toaster_what("loopback: 2 x %zu bytes echoed intact",
+						   sizes[i]),
+				      "transfer %u: %zu bytes back, first difference at byte %zu (0x%02x, sent 0x%02x)",
+				      res.bad_iteration, res.bad_length, res.bad_offset,
+				      res.got, res.want);
+		/* whatever a failure left behind must not fail the next size */
+		if (rc || res.mismatch)
+			toaster_usb_drain_bulk_in(c->t);
+	}
+	rc = toaster_send(c, TOASTER_REQ_SET_LOOPBACK, 0, &st);
+	toaster_check(c, rc == 0 && !(st.flags & TOASTER_FLAG_LOOPBACK),
+		      "SET_LOOPBACK 0 after the loopback checks", "%s; %s", toaster_rc(rc),
+		      toaster_st(&st));
+}
+
+static void toaster_conf_burn(struct toaster_conf *c)
+{
+	static unsigned char buf[TOASTER_BURN_MAX];
+	static const size_t sizes[] = { 100, TOASTER_BURN_MAX };
+	struct toaster_status st;
+	size_t got, i;
+	int rc;
+
+	if (!toaster_status(c, &st) ||
+	    !toaster_check(c, !(st.flags & TOASTER_FLAG_LOOPBACK),
+			   "loopback is off for the burn patterns", "%s", toaster_st(&st)))
+		return;
+	for (i = 0; i < sizeof(buf); i++)
+		buf[i] = (unsigned char)(i * 7 + (i >> 8));
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		rc = toaster_usb_bulk_out(c->t, buf, sizes[i], TOASTER_USB_BULK_TIMEOUT_MS);
+		toaster_check(c, rc == (int)sizes[i],
+			      toaster_what("burn pattern of %zu bytes accepted on bulk OUT%s",
+					   sizes[i], sizes[i] == TOASTER_BURN_MAX ?
+					   " (TOASTER_BURN_MAX)" : ""),
+			      "%s", toaster_rc(rc));
+	}
+	rc = toaster_usb_bulk_in(c->t, buf, sizeof(buf), &got, TOASTER_CONF_NO_ECHO_MS);
+	toaster_check(c, rc == LIBUSB_ERROR_TIMEOUT && got == 0,
+		      "burn patterns are not echoed on bulk IN",
+		      "%s, %zu bytes came back", toaster_rc(rc), got);
+}
+
+/* ------------------------------------------------------------------ */
+
+static int toaster_restore(struct toaster_conf *c, struct toaster_status *st)
+{
+	int rc;
+
+	rc = toaster_usb_out(c->t, TOASTER_REQ_CANCEL, 0);
+	if (!rc)
+		rc = toaster_usb_out(c->t, TOASTER_REQ_SET_LOCK, 0);
+	if (!rc)
+		rc = toaster_usb_out(c->t, TOASTER_REQ_SET_DARKNESS, TOASTER_DARKNESS_DEFAULT);
+	if (!rc)
+		rc = toaster_usb_out(c->t, TOASTER_REQ_SET_LOOPBACK, 0);
+	if (!rc)
+		rc = toaster_usb_get_status(c->t, st);
+	return rc;
+}
+
+static bool toaster_restored(const struct toaster_status *st)
+{
+	return st->darkness == TOASTER_DARKNESS_DEFAULT && !st->flags &&
+	       !toaster_cooking(st->state);
+}
+
+int toaster_usb_conformance(struct toaster_usb *t)
+{
+	static void (*const sections[])(struct toaster_conf *) = {
+		toaster_conf_descriptors,
+		toaster_conf_info,
+		toaster_conf_status,
+		toaster_conf_settings,
+		toaster_conf_errors,
+		toaster_conf_toast,
+		toaster_conf_cancel,
+		toaster_conf_loopback,
+		toaster_conf_burn,
+	};
+	struct toaster_conf c = { .t = t };
+	struct toaster_status st;
+	size_t i;
+	int rc;
+
+	printf("# %04x:%04x on bus %03u device %03u, interface %u, %s speed\n",
+	       TOASTER_VENDOR_ID, TOASTER_PRODUCT_ID, t->bus, t->address, t->ifnum,
+	       t->speed == LIBUSB_SPEED_HIGH ? "high" :
+	       t->speed == LIBUSB_SPEED_FULL ? "full" : "other");
+	/* from a known state: whatever ran before may have left it toasting */
+	rc = toaster_restore(&c, &st);
+	if (!toaster_check(&c, rc == 0 && toaster_restored(&st),
+			   toaster_what("reset: CANCEL, SET_LOCK 0, SET_DARKNESS %u, SET_LOOPBACK 0",
+					TOASTER_DARKNESS_DEFAULT),
+			   "%s; %s", toaster_rc(rc), toaster_st(&st))) {
+		printf("Bail out! the toaster cannot be put in a known state\n");
+		return TOASTER_EXIT_FAILED;
+	}
+
+	for (i = 0; i < sizeof(sections) / sizeof(sections[0]); i++) {
+		if (toaster_usb_stop)
+			break;
+		sections[i](&c);
+		if (toaster_usb_get_status(t, &st) == LIBUSB_ERROR_NO_DEVICE) {
+			printf("Bail out! the toaster went away\n");
+			return TOASTER_EXIT_FAILED;
+		}
+	}
+
+	rc = toaster_restore(&c, &st);
+	toaster_check(&c, rc == 0 && toaster_restored(&st),
+		      toaster_what("settings restored: unlocked, darkness %u, loopback off, not toasting",
+				   TOASTER_DARKNESS_DEFAULT),
+		      "%s; %s", toaster_rc(rc), toaster_st(&st));
+	printf("1..%u\n# %u checks, %u failed\n", c.n, c.n, c.failed);
+	if (toaster_usb_stop)
+		return TOASTER_EXIT_INTERRUPTED;
+	return c.failed ? TOASTER_EXIT_FAILED : TOASTER_EXIT_OK;
+}

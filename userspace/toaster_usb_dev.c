@@ -1,0 +1,637 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * toaster-usb's device layer: finding the toaster, claiming it away from
+ * whatever kernel driver has it, and every kind of transfer the protocol
+ * uses.  Errors are libusb error codes throughout; only the open path
+ * prints, since only it knows what the user should do about a failure.
+ */
+#define _DEFAULT_SOURCE /* le16toh() and friends, clock_gettime() */
+#include <endian.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "toaster_usb.h"
+
+#define TOASTER_USB_REQ_OUT \
+	(LIBUSB_ENDPOINT_OUT | LIBUSB_REQUEST_TYPE_VENDOR | LIBUSB_RECIPIENT_INTERFACE)
+#define TOASTER_USB_REQ_IN \
+	(LIBUSB_ENDPOINT_IN | LIBUSB_REQUEST_TYPE_VENDOR | LIBUSB_RECIPIENT_INTERFACE)
+
+/* Long enough for a queued notification to come out even under TCG. */
+#define TOASTER_USB_DRAIN_MS		50
+/* Both drains give up here rather than spin on a device that never stops. */
+#define TOASTER_USB_DRAIN_MAX		256
+
+volatile sig_atomic_t toaster_usb_stop;
+
+const char *toaster_usb_state_name(unsigned int state)
+{
+	/* the driver's names, so scripts can parse either */
+	static const char *const names[TOASTER_STATE_COUNT] = {
+		[TOASTER_STATE_IDLE] = "idle",
+		[TOASTER_STATE_HEATING] = "heating",
+		[TOASTER_STATE_TOASTING] = "toasting",
+		[TOASTER_STATE_DONE] = "done",
+		[TOASTER_STATE_CANCELLED] = "cancelled",
+		[TOASTER_STATE_FAULT] = "fault",
+	};
+
+	return state < TOASTER_STATE_COUNT && names[state] ? names[state] : "?";
+}
+
+const char *toaster_usb_event_name(unsigned int event)
+{
+	switch (event) {
+	case TOASTER_EVENT_NONE:
+		return "none";
+	case TOASTER_EVENT_STATE:
+		return "state";
+	case TOASTER_EVENT_TEMPERATURE:
+		return "temperature";
+	case TOASTER_EVENT_SETTINGS:
+		return "settings";
+	default:
+		return "?";
+	}
+}
+
+int toaster_usb_exit_code(int rc)
+{
+	switch (rc) {
+	case LIBUSB_SUCCESS:
+		return TOASTER_EXIT_OK;
+	case LIBUSB_ERROR_PIPE:
+		return TOASTER_EXIT_REFUSED;
+	case LIBUSB_ERROR_INTERRUPTED:
+		return toaster_usb_stop ? TOASTER_EXIT_INTERRUPTED : TOASTER_EXIT_IO;
+	default:
+		return TOASTER_EXIT_IO;
+	}
+}
+
+static void toaster_usb_err(const char *what, int rc)
+{
+	fprintf(stderr, "toaster-usb: %s: %s\n", what, libusb_strerror(rc));
+}
+
+/* What the user can do about an open or claim failure. */
+static const char *toaster_usb_hint(int rc)
+{
+	switch (rc) {
+	case LIBUSB_ERROR_ACCESS:
+		return " (run as root, or give yourself access to /dev/bus/usb)";
+	case LIBUSB_ERROR_BUSY:
+		return " (another program has the interface: is toaster-usb already running?)";
+	case LIBUSB_ERROR_NO_DEVICE:
+		return " (it was unplugged)";
+	default:
+		return "";
+	}
+}
+
+static int toaster_usb_find_interface(struct toaster_usb *t, libusb_device *dev)
+{
+	struct libusb_config_descriptor *cfg;
+	const struct libusb_interface_descriptor *alt;
+	int rc, i, e;
+
+	rc = libusb_get_active_config_descriptor(dev, &cfg);
+	if (rc) {
+		fprintf(stderr, "toaster-usb: reading the configuration: %s%s\n",
+			libusb_strerror(rc),
+			rc == LIBUSB_ERROR_NOT_FOUND ? " (the device is not configured)" : "");
+		return rc;
+	}
+	rc = LIBUSB_ERROR_NOT_FOUND;
+	for (i = 0; i < cfg->bNumInterfaces && rc; i++) {
+		if (cfg->interface[i].num_altsetting < 1)
+			continue;
+		alt = &cfg->interface[i].altsetting[0];
+		if (alt->bInterfaceClass != TOASTER_INTERFACE_CLASS)
+			continue;
+		t->ifnum = alt->bInterfaceNumber;
+		for (e = 0; e < alt->bNumEndpoints; e++) {
+			if (alt->endpoint[e].bEndpointAddress == TOASTER_EP_BULK_IN)
+				t->bulk_maxp = alt->endpoint[e].wMaxPacketSize;
+		}
+		rc = 0;
+	}
+	libusb_free_config_descriptor(cfg);
+	if (rc)
+		fprintf(stderr, "toaster-usb: %04x:%04x has no interface of class 0x%02x\n",
+			TOASTER_VENDOR_ID, TOASTER_PRODUCT_ID, TOASTER_INTERFACE_CLASS);
+	/* a zero maxpacket would divide by zero; 64 is right at any speed */
+	if (!t->bulk_maxp)
+		t->bulk_maxp = 64;
+	return rc;
+}
+
+/* Whether an opened device's USB serial number string is serial. */
+static bool toaster_usb_serial_is(libusb_device_handle *h, uint8_t index,
+				  const char *serial)
+{
+	unsigned char buf[128];
+	int n;
+
+	if (!index)
+		return false;
+	n = libusb_get_string_descriptor_ascii(h, index, buf, sizeof(buf));
+	return n >= 0 && (size_t)n == strlen(serial) &&
+	       memcmp(buf, serial, (size_t)n) == 0;
+}
+
+int toaster_usb_open(struct toaster_usb *t, const char *serial)
+{
+	struct libusb_device_descriptor d;
+	libusb_device **list, *dev = NULL;
+	libusb_device_handle *h = NULL;
+	int rc, open_rc = 0, candidates = 0;
+	ssize_t n, i;
+
+	rc = libusb_init(&t->ctx);
+	if (rc) {
+		toaster_usb_err("cannot initialise libusb", rc);
+		t->ctx = NULL;
+		return TOASTER_EXIT_NODEV;
+	}
+	n = libusb_get_device_list(t->ctx, &list);
+	if (n < 0) {
+		toaster_usb_err("listing USB devices", (int)n);
+		return TOASTER_EXIT_NODEV;
+	}
+	for (i = 0; i < n && !h; i++) {
+		if (libusb_get_device_descriptor(list[i], &d) ||
+		    d.idVendor != TOASTER_VENDOR_ID || d.idProduct != TOASTER_PRODUCT_ID)
+			continue;
+		candidates++;
+		rc = libusb_open(list[i], &h);
+		if (rc) {
+			open_rc = rc;
+			h = NULL;
+			continue;
+		}
+		if (serial && !toaster_usb_serial_is(h, d.iSerialNumber, serial)) {
+			libusb_close(h);
+			h = NULL;
+			continue;
+		}
+		dev = list[i];
+	}
+	if (h) {
+		t->bus = libusb_get_bus_number(dev);
+		t->address = libusb_get_device_address(dev);
+		t->speed = libusb_get_device_speed(dev);
+		rc = toaster_usb_find_interface(t, dev);
+	}
+	libusb_free_device_list(list, 1);
+
+	if (!h) {
+		if (open_rc)
+			fprintf(stderr, "toaster-usb: cannot open the toaster: %s%s\n",
+				libusb_strerror(open_rc), toaster_usb_hint(open_rc));
+		else if (candidates && serial)
+			fprintf(stderr, "toaster-usb: no toaster with serial '%s' (%d others found)\n",
+				serial, candidates);
+		else
+			fprintf(stderr, "toaster-usb: no toaster (%04x:%04x) is plugged in\n",
+				TOASTER_VENDOR_ID, TOASTER_PRODUCT_ID);
+		return TOASTER_EXIT_NODEV;
+	}
+	t->handle = h;
+	if (rc)
+		return TOASTER_EXIT_NODEV;
+
+	/*
+	 * Whatever driver has the interface (toaster.ko, usbtest) is detached
+	 * on claim and re-attached on release, so we work either way and
+	 * leave things as we found them.  Not every platform can do it.
+	 */
+	rc = libusb_set_auto_detach_kernel_driver(h, 1);
+	if (rc && rc != LIBUSB_ERROR_NOT_SUPPORTED) {
+		toaster_usb_err("enabling kernel driver auto-detach", rc);
+		return TOASTER_EXIT_NODEV;
+	}
+	rc = libusb_claim_interface(h, t->ifnum);
+	if (rc) {
+		fprintf(stderr, "toaster-usb: cannot claim interface %u: %s%s\n",
+			t->ifnum, libusb_strerror(rc), toaster_usb_hint(rc));
+		return TOASTER_EXIT_NODEV;
+	}
+	t->claimed = true;
+	if (t->verbose)
+		fprintf(stderr, "toaster-usb: bus %03u device %03u, interface %u, %s speed\n",
+			t->bus, t->address, t->ifnum,
+			t->speed == LIBUSB_SPEED_HIGH ? "high" :
+			t->speed == LIBUSB_SPEED_FULL ? "full" : "other");
+	return TOASTER_EXIT_OK;
+}
+
+void toaster_usb_close(struct toaster_usb *t)
+{
+	int rc;
+
+	if (t->claimed) {
+		rc = libusb_release_interface(t->handle, t->ifnum);
+		if (rc && rc != LIBUSB_ERROR_NO_DEVICE)
+			toaster_usb_err("releasing the interface", rc);
+		t->claimed = false;
+	}
+	if (t->handle) {
+		libusb_close(t->handle);
+		t->handle = NULL;
+	}
+	if (t->ctx) {
+		libusb_exit(t->ctx);
+		t->ctx = NULL;
+	}
+}
+
+int toaster_usb_vendor_raw(struct toaster_usb *t, uint8_t request_type,
+			   uint8_t request, uint16_t value, uint16_t index,
+			   void *buf, uint16_t len)
+{
+	return libusb_control_transfer(t->handle, request_type, request, value,
+				       index, buf, len, TOASTER_USB_CTRL_TIMEOUT_MS);
+}
+
+int toaster_usb_out(struct toaster_usb *t, uint8_t request, uint16_t value)
+{
+	return toaster_usb_vendor_raw(t, TOASTER_USB_REQ_OUT, request, value,
+				      t->ifnum, NULL, 0);
+}
+
+int toaster_usb_in(struct toaster_usb *t, uint8_t request, void *buf,
+		   uint16_t len)
+{
+	return toaster_usb_vendor_raw(t, TOASTER_USB_REQ_IN, request, 0,
+				      t->ifnum, buf, len);
+}
+
+void toaster_usb_decode_status(const struct toaster_wire_status *w,
+			       struct toaster_status *st)
+{
+	st->state = w->state;
+	st->darkness = w->darkness;
+	st->flags = w->flags;
+	st->event = w->event;
+	st->temperature_c = (int16_t)le16toh(w->temperature_c);
+	st->seq = le16toh(w->seq);
+	st->remaining_ms = le32toh(w->remaining_ms);
+	st->toasts = le32toh(w->toasts);
+	st->errors = le32toh(w->errors);
+}
+
+int toaster_usb_get_status(struct toaster_usb *t, struct toaster_status *st)
+{
+	struct toaster_wire_status w;
+	int n;
+
+	n = toaster_usb_in(t, TOASTER_REQ_GET_STATUS, &w, sizeof(w));
+	if (n < 0)
+		return n;
+	if ((size_t)n != sizeof(w))
+		return LIBUSB_ERROR_OVERFLOW;
+	toaster_usb_decode_status(&w, st);
+	return 0;
+}
+
+int toaster_usb_get_info(struct toaster_usb *t, struct toaster_wire_info *info)
+{
+	int n;
+
+	n = toaster_usb_in(t, TOASTER_REQ_GET_INFO, info, sizeof(*info));
+	if (n < 0)
+		return n;
+	return (size_t)n == sizeof(*info) ? 0 : LIBUSB_ERROR_OVERFLOW;
+}
+
+int toaster_usb_notification(struct toaster_usb *t, struct toaster_status *st,
+			     int *len, unsigned int timeout_ms)
+{
+	/* room for more than a status: a longer packet must show, not overflow */
+	union {
+		struct toaster_wire_status	w;
+		unsigned char			b[64];
+	} buf;
+	int rc, n = 0;
+
+	rc = libusb_interrupt_transfer(t->handle, TOASTER_EP_INT_IN, buf.b,
+				       sizeof(buf.b), &n, timeout_ms);
+	/* a timeout that raced a completion still delivered it */
+	if (rc == LIBUSB_ERROR_TIMEOUT && n == 0)
+		return rc;
+	if (rc && rc != LIBUSB_ERROR_TIMEOUT)
+		return rc;
+	*len = n;
+	if ((size_t)n == sizeof(buf.w))
+		toaster_usb_decode_status(&buf.w, st);
+	return 0;
+}
+
+int toaster_usb_drain_notifications(struct toaster_usb *t)
+{
+	struct toaster_status st;
+	int rc, len, n;
+
+	for (n = 0; n < TOASTER_USB_DRAIN_MAX; n++) {
+		rc = toaster_usb_notification(t, &st, &len, TOASTER_USB_DRAIN_MS);
+		if (rc == LIBUSB_ERROR_TIMEOUT)
+			return n;
+		if (rc)
+			return rc;
+	}
+	return n;
+}
+
+int toaster_usb_drain_bulk_in(struct toaster_usb *t)
+{
+	static unsigned char buf[TOASTER_BURN_MAX];
+	size_t got;
+	int rc, i, total = 0;
+
+	for (i = 0; i < TOASTER_USB_DRAIN_MAX; i++) {
+		rc = toaster_usb_bulk_in(t, buf, sizeof(buf), &got,
+					 TOASTER_USB_DRAIN_MS);
+		total += (int)got;
+		if (rc == LIBUSB_ERROR_TIMEOUT && !got)
+			return total;
+		if (rc && rc != LIBUSB_ERROR_TIMEOUT)
+			return rc;
+	}
+	return total;
+}
+
+static int toaster_usb_transfer_rc(const struct libusb_transfer *x)
+{
+	switch (x->status) {
+	case LIBUSB_TRANSFER_COMPLETED:
+		return 0;
+	case LIBUSB_TRANSFER_TIMED_OUT:
+		return LIBUSB_ERROR_TIMEOUT;
+	case LIBUSB_TRANSFER_STALL:
+		return LIBUSB_ERROR_PIPE;
+	case LIBUSB_TRANSFER_NO_DEVICE:
+		return LIBUSB_ERROR_NO_DEVICE;
+	case LIBUSB_TRANSFER_OVERFLOW:
+		return LIBUSB_ERROR_OVERFLOW;
+	case LIBUSB_TRANSFER_CANCELLED:
+		return LIBUSB_ERROR_INTERRUPTED;
+	default:
+		return LIBUSB_ERROR_IO;
+	}
+}
+
+static void LIBUSB_CALL toaster_usb_flag_done(struct libusb_transfer *x)
+{
+	*(int *)x->user_data = 1;
+}
+
+int toaster_usb_bulk_out(struct toaster_usb *t, const void *buf, size_t len,
+			 unsigned int timeout_ms)
+{
+	struct libusb_transfer *x;
+	int rc, done = 0;
+
+	/* the synchronous API cannot ask for the terminating zero-length packet */
+	x = libusb_alloc_transfer(0);
+	if (!x)
+		return LIBUSB_ERROR_NO_MEM;
+	libusb_fill_bulk_transfer(x, t->handle, TOASTER_EP_BULK_OUT,
+				  (unsigned char *)(uintptr_t)buf, (int)len,
+				  toaster_usb_flag_done, &done, timeout_ms);
+	if (len % t->bulk_maxp == 0)
+		x->flags |= LIBUSB_TRANSFER_ADD_ZERO_PACKET;
+	rc = libusb_submit_transfer(x);
+	if (rc) {
+		libusb_free_transfer(x);
+		return rc;
+	}
+	while (!done) {
+		rc = libusb_handle_events_completed(t->ctx, &done);
+		if (rc < 0 && rc != LIBUSB_ERROR_INTERRUPTED) {
+			libusb_cancel_transfer(x);
+			while (!done)
+				libusb_handle_events_completed(t->ctx, &done);
+			libusb_free_transfer(x);
+			return rc;
+		}
+	}
+	rc = toaster_usb_transfer_rc(x);
+	if (!rc)
+		rc = x->actual_length;
+	libusb_free_transfer(x);
+	return rc;
+}
+
+int toaster_usb_bulk_in(struct toaster_usb *t, void *buf, size_t len,
+			size_t *got, unsigned int timeout_ms)
+{
+	int rc, n = 0;
+
+	rc = libusb_bulk_transfer(t->handle, TOASTER_EP_BULK_IN, buf, (int)len,
+				  &n, timeout_ms);
+	*got = n > 0 ? (size_t)n : 0;
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* loopback */
+
+struct toaster_lb_slot {
+	struct libusb_transfer	*xfer[2];	/* OUT, IN */
+	unsigned char		*buf[2];
+	unsigned int		iteration;
+	int			pending;
+};
+
+static void LIBUSB_CALL toaster_lb_done(struct libusb_transfer *x)
+{
+	struct toaster_lb_slot *s = x->user_data;
+
+	s->pending--;
+}
+
+/*
+ * Seeded per transfer, so data echoed into the wrong transfer, twice, or
+ * from a previous run cannot pass for the right data.
+ */
+static void toaster_lb_pattern(unsigned char *buf, size_t len,
+			       unsigned int iteration)
+{
+	uint32_t x = iteration * 2654435761u ^ 0x70a57e25u;
+	size_t i;
+
+	if (!x)
+		x = 1;
+	for (i = 0; i < len; i++) {
+		x ^= x << 13;
+		x ^= x >> 17;
+		x ^= x << 5;
+		buf[i] = (unsigned char)(x >> 24);
+	}
+}
+
+static int toaster_lb_submit(struct toaster_lb_slot *s, unsigned int iteration,
+			     size_t size)
+{
+	int rc;
+
+	s->iteration = iteration;
+	toaster_lb_pattern(s->buf[0], size, iteration);
+	memset(s->buf[1], 0, size);
+	/* IN first, so the echo always has somewhere to go */
+	rc = libusb_submit_transfer(s->xfer[1]);
+	if (rc)
+		return rc;
+	s->pending++;
+	rc = libusb_submit_transfer(s->xfer[0]);
+	if (rc)
+		return rc;
+	s->pending++;
+	return 0;
+}
+
+static double toaster_lb_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Records where the echo of slot s differs from what was sent. */
+static bool toaster_lb_verify(const struct toaster_lb_slot *s, size_t size,
+			      unsigned char *expect,
+			      struct toaster_loopback_result *res)
+{
+	size_t got = (size_t)s->xfer[1]->actual_length, i, n;
+
+	toaster_lb_pattern(expect, size, s->iteration);
+	if (got == size && memcmp(expect, s->buf[1], size) == 0)
+		return true;
+
+	n = got < size ? got : size;
+	for (i = 0; i < n && expect[i] == s->buf[1][i]; i++)
+		;
+	res->mismatch = true;
+	res->bad_iteration = s->iteration;
+	res->bad_offset = i;
+	res->bad_length = got;
+	res->want = expect[i < size ? i : size - 1];
+	res->got = i < got ? s->buf[1][i] : 0;
+	return false;
+}
+
+int toaster_usb_loopback(struct toaster_usb *t, size_t size, unsigned int count,
+			 unsigned int depth, struct toaster_loopback_result *res)
+{
+	struct timeval tick = { .tv_sec = 0, .tv_usec = 100000 };
+	struct toaster_lb_slot *slots, *s;
+	unsigned char *expect;
+	unsigned int next = 0, i, d;
+	bool busy;
+	double start;
+	int rc = 0;
+
+	memset(res, 0, sizeof(*res));
+	if (!size || !count)
+		return LIBUSB_ERROR_INVALID_PARAM;
+	if (depth > count)
+		depth = count;
+	if (!depth)
+		depth = 1;
+
+	slots = calloc(depth, sizeof(*slots));
+	expect = malloc(size);
+	if (!slots || !expect) {
+		rc = LIBUSB_ERROR_NO_MEM;
+		goto out;
+	}
+	for (i = 0; i < depth; i++) {
+		s = &slots[i];
+		for (d = 0; d < 2; d++) {
+			s->xfer[d] = libusb_alloc_transfer(0);
+			s->buf[d] = malloc(size);
+			if (!s->xfer[d] || !s->buf[d]) {
+				rc = LIBUSB_ERROR_NO_MEM;
+				goto out;
+			}
+		}
+		/*
+		 * No zero-length packets: transfers that are whole packets
+		 * then run together on the wire, and each IN transfer simply
+		 * takes the next size bytes of the echo.
+		 */
+		libusb_fill_bulk_transfer(s->xfer[0], t->handle, TOASTER_EP_BULK_OUT,
+					  s->buf[0], (int)size, toaster_lb_done, s,
+					  TOASTER_USB_BULK_TIMEOUT_MS);
+		libusb_fill_bulk_transfer(s->xfer[1], t->handle, TOASTER_EP_BULK_IN,
+					  s->buf[1], (int)size, toaster_lb_done, s,
+					  TOASTER_USB_BULK_TIMEOUT_MS);
+	}
+
+	start = toaster_lb_now();
+	for (; next < depth; next++) {
+		rc = toaster_lb_submit(&slots[next], next, size);
+		if (rc)
+			goto cancel;
+	}
+	while (res->done < count) {
+		/* both directions complete in submission order */
+		s = &slots[res->done % depth];
+		while (s->pending) {
+			if (toaster_usb_stop) {
+				rc = LIBUSB_ERROR_INTERRUPTED;
+				goto cancel;
+			}
+			rc = libusb_handle_events_timeout_completed(t->ctx, &tick, NULL);
+			if (rc < 0 && rc != LIBUSB_ERROR_INTERRUPTED)
+				goto cancel;
+			rc = 0;
+		}
+		rc = toaster_usb_transfer_rc(s->xfer[0]);
+		if (!rc)
+			rc = toaster_usb_transfer_rc(s->xfer[1]);
+		if (!rc && (size_t)s->xfer[0]->actual_length != size)
+			rc = LIBUSB_ERROR_IO;
+		if (rc)
+			goto cancel;
+		if (!toaster_lb_verify(s, size, expect, res))
+			goto cancel;
+		res->done++;
+		if (next < count) {
+			rc = toaster_lb_submit(s, next++, size);
+			if (rc)
+				goto cancel;
+		}
+	}
+	res->seconds = toaster_lb_now() - start;
+
+cancel:
+	for (i = 0; i < depth; i++) {
+		if (slots[i].pending) {
+			libusb_cancel_transfer(slots[i].xfer[0]);
+			libusb_cancel_transfer(slots[i].xfer[1]);
+		}
+	}
+	/* the buffers may not go while the kernel still writes to them */
+	do {
+		busy = false;
+		for (i = 0; i < depth; i++)
+			busy |= slots[i].pending > 0;
+		if (busy)
+			libusb_handle_events_timeout_completed(t->ctx, &tick, NULL);
+	} while (busy);
+out:
+	for (i = 0; slots && i < depth; i++) {
+		for (d = 0; d < 2; d++) {
+			libusb_free_transfer(slots[i].xfer[d]);
+			free(slots[i].buf[d]);
+		}
+	}
+	free(slots);
+	free(expect);
+	return rc;
+}

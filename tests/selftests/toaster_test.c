@@ -129,6 +129,24 @@ static bool toaster_wait_node(bool present, int seconds)
 	return false;
 }
 
+/*
+ * Waits until the toaster has cooled to ambient and nothing is going on, so
+ * that a case about "no change" is not woken by the toaster cooling down
+ * after an earlier toast.
+ */
+static void toaster_wait_quiet(int fd)
+{
+	struct toaster_status st;
+	int i;
+
+	for (i = 0; i < 200; i++) {
+		if (ioctl(fd, TOASTER_IOC_GET_STATUS, &st) == 0 &&
+		    st.temperature_c <= 20 && !st.remaining_ms)
+			return;
+		usleep(100 * 1000);
+	}
+}
+
 static void toaster_plug_back(void)
 {
 	toaster_gadget_control("clear");
@@ -297,6 +315,8 @@ TEST(poll_wakes_on_change)
 
 	ASSERT_LE(0, fd);
 	ASSERT_LE(0, other);
+	toaster_reset(other);
+	toaster_wait_quiet(other);
 	pfd.fd = fd;
 	/* Never read: there is news. */
 	ASSERT_EQ(1, poll(&pfd, 1, 0));
@@ -340,6 +360,8 @@ TEST(blocking_pread_waits_for_change)
 
 	ASSERT_LE(0, fd);
 	ASSERT_LE(0, other);
+	toaster_reset(other);
+	toaster_wait_quiet(other);
 	ASSERT_LT(0, pread(fd, text, sizeof(text), 0));
 	child = fork();
 	ASSERT_LE(0, child);

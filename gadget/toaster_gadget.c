@@ -6,7 +6,10 @@
  *   main   - ep0: the gadgetfs event loop, every control request, and the
  *            endpoint files (opened on SET_CONFIGURATION, closed on
  *            unconfigure/reset/disconnect).  Also SIGTERM/SIGINT/SIGUSR2,
- *            taken synchronously through a signalfd.
+ *            taken synchronously through a signalfd, and the control FIFO
+ *            (--control): plugging and unplugging close and reopen ep0,
+ *            so only the thread that owns it may do them.  Other threads
+ *            that want one done ask through an eventfd.
  *   clock  - advances the heating model exactly when its next event is due
  *            and turns model events into interrupt notifications.
  *   out    - reads bulk OUT: counts burn patterns, or queues packets for
@@ -21,8 +24,15 @@
  * never complete is a signal: gadgetfs then dequeues the request and the
  * call fails with EINTR.  Workers therefore run with SIGUSR1 unblocked and a
  * no-op handler installed without SA_RESTART; everyone else blocks it.
+ *
+ * Faults (--fault, or "fault" on the control FIFO) live under the lock
+ * with the model, and each takes effect where the thing it breaks is done:
+ * stall/hang/short in the ep0 request handlers, garbage-notify in the intr
+ * thread, slow-bulk in the out and in threads, unplug-when-toasting where
+ * the model's state changes (which then asks main to unplug).
  */
 #define _GNU_SOURCE
+#include <ctype.h>
 #include <dirent.h>
 #include <endian.h>
 #include <errno.h>
@@ -38,7 +48,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/eventfd.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -116,6 +129,45 @@ struct toaster_echo {
 	uint8_t		data[TOASTER_ECHO_SLOTS][TOASTER_BULK_MAXP_HS];
 };
 
+/*
+ * What --fault and the control FIFO can break.  REQ modes act on one
+ * vendor request each; a request has at most one of them at a time.
+ */
+enum toaster_fault_mode {
+	TOASTER_FAULT_NONE,
+	TOASTER_FAULT_STALL,		/* REQ: refuse it even when valid */
+	TOASTER_FAULT_HANG,		/* REQ: never answer it */
+	TOASTER_FAULT_SHORT,		/* REQ (IN only): answer it short */
+	TOASTER_FAULT_GARBAGE_NOTIFY,	/* a malformed notification before each */
+	TOASTER_FAULT_UNPLUG_WHEN_TOASTING, /* [MS]: unplug, replug after MS */
+	TOASTER_FAULT_SLOW_BULK,	/* MS: hold each bulk transfer up */
+	TOASTER_FAULT_MODES,
+};
+
+/* Vendor requests are numbered from 1: arrays of them index by bRequest. */
+#define TOASTER_REQ_SLOTS		(TOASTER_REQ_SET_LOOPBACK + 1)
+/* No fault waits longer than an hour: an ARG past it is a typo. */
+#define TOASTER_FAULT_MS_MAX		3600000
+
+struct toaster_faults {
+	uint8_t		req[TOASTER_REQ_SLOTS];	/* enum toaster_fault_mode */
+	bool		garbage_notify;
+	bool		unplug_when_toasting;
+	int		replug_ms;	/* after such an unplug; -1: on "plug" */
+	unsigned int	slow_bulk_ms;	/* 0: off */
+};
+
+/* One MODE[=ARG], parsed. */
+struct toaster_fault_spec {
+	enum toaster_fault_mode mode;
+	bool		has_arg;
+	unsigned int	req;		/* REQ modes: bRequest */
+	int		ms;		/* the other modes' ARG; -1 if none */
+};
+
+/* A control command: "fault unplug-when-toasting 1000" and the like. */
+#define TOASTER_CTL_LINE_MAX		128
+
 struct toaster_gadget {
 	/* options, read-only once running */
 	const char	*dir;
@@ -123,16 +175,37 @@ struct toaster_gadget {
 	double		scale;
 	const char	*serial;
 	bool		verbose;
+	const char	*control;	/* the control FIFO's path, or NULL */
 
 	/*
 	 * main only; workers read speed and the ep fds too, but main changes
 	 * them only while no worker runs
 	 */
-	int		ep0_fd;
+	int		ep0_fd;		/* -1 while unplugged */
 	int		sig_fd;
 	enum usb_device_speed speed;
 	bool		configured;
 	struct toaster_ep ep[TOASTER_EP_ROLES];
+
+	/*
+	 * main only: how far ep0 is from gadgetfs's idea of it, after a hang
+	 * fault (see toaster_ep0_recover())
+	 */
+	const char	*ep0_hung;	/* the request left unanswered, or NULL */
+	bool		ep0_stale;	/* a new SETUP replaced the one in hand */
+	bool		ep0_blind;	/* the next SETUP was refused unseen */
+	bool		ep0_blind_out;	/* ... and was an OUT request */
+	char		ep0_note[192];	/* the recovery's log line, for later */
+
+	/* main only: control FIFO and timers */
+	int		wake_fd;	/* eventfd: another thread wants main */
+	int		ctl_fd;		/* the FIFO's read end, or -1 */
+	int		ack_fd;		/* PATH.ack, or -1 */
+	char		ack_path[PATH_MAX];
+	char		ctl_line[TOASTER_CTL_LINE_MAX];
+	size_t		ctl_len;
+	bool		ctl_too_long;	/* dropping the rest of a long line */
+	int64_t		replug_at;	/* plug in again then, or NEVER */
 
 	pthread_mutex_t	lock;
 	/* under lock: */
@@ -144,6 +217,8 @@ struct toaster_gadget {
 	bool		io_stop;	/* workers: leave */
 	unsigned int	notify_events;	/* TOASTER_MODEL_EV_* not yet sent */
 	struct toaster_echo echo;
+	struct toaster_faults faults;
+	bool		unplug_due;	/* main: unplug-when-toasting fired */
 
 	pthread_t	clock_tid;
 	struct toaster_worker worker[TOASTER_WORKERS];
@@ -202,6 +277,261 @@ static struct timespec toaster_ts(int64_t ns)
 	};
 
 	return ts;
+}
+
+/* ------------------------------------------------------------------ */
+/* faults */
+
+/* The vendor requests by number, as toaster_proto.h names them. */
+static const char *const toaster_req_names[TOASTER_REQ_SLOTS] = {
+	[TOASTER_REQ_GET_INFO] = "GET_INFO",
+	[TOASTER_REQ_GET_STATUS] = "GET_STATUS",
+	[TOASTER_REQ_SET_DARKNESS] = "SET_DARKNESS",
+	[TOASTER_REQ_TOAST] = "TOAST",
+	[TOASTER_REQ_CANCEL] = "CANCEL",
+	[TOASTER_REQ_SET_LOCK] = "SET_LOCK",
+	[TOASTER_REQ_SET_LOOPBACK] = "SET_LOOPBACK",
+};
+
+static const char *const toaster_fault_names[TOASTER_FAULT_MODES] = {
+	[TOASTER_FAULT_NONE] = "none",
+	[TOASTER_FAULT_STALL] = "stall",
+	[TOASTER_FAULT_HANG] = "hang",
+	[TOASTER_FAULT_SHORT] = "short",
+	[TOASTER_FAULT_GARBAGE_NOTIFY] = "garbage-notify",
+	[TOASTER_FAULT_UNPLUG_WHEN_TOASTING] = "unplug-when-toasting",
+	[TOASTER_FAULT_SLOW_BULK] = "slow-bulk",
+};
+
+static bool toaster_req_is_in(unsigned int req)
+{
+	return req == TOASTER_REQ_GET_INFO || req == TOASTER_REQ_GET_STATUS;
+}
+
+static bool toaster_fault_per_req(enum toaster_fault_mode mode)
+{
+	return mode == TOASTER_FAULT_STALL || mode == TOASTER_FAULT_HANG ||
+	       mode == TOASTER_FAULT_SHORT;
+}
+
+/* A request as a fault's ARG spells it: "set_lock". */
+static const char *toaster_req_arg(unsigned int req, char *buf, size_t size)
+{
+	const char *name = toaster_req_names[req];
+	size_t i;
+
+	for (i = 0; name[i] && i + 1 < size; i++)
+		buf[i] = (char)tolower((unsigned char)name[i]);
+	buf[i] = '\0';
+	return buf;
+}
+
+/*
+ * Parses text as MODE or MODE=ARG, or, from the control FIFO, MODE with
+ * the ARG apart (arg, else NULL).  For "clear" (clearing), ARG is optional
+ * and only for a REQ mode: the one request to free of it.  Returns 0, or
+ * -1 with why filled in.
+ */
+static int toaster_fault_parse(const char *text, const char *arg,
+			       bool clearing, struct toaster_fault_spec *f,
+			       char *why, size_t size)
+{
+	const char *eq = strchr(text, '=');
+	size_t len = eq ? (size_t)(eq - text) : strlen(text);
+	char mode[32];
+	unsigned int i;
+	char *end;
+	long v;
+
+	memset(f, 0, sizeof(*f));
+	f->ms = -1;
+	if (eq) {
+		if (arg) {
+			snprintf(why, size, "ARG given twice");
+			return -1;
+		}
+		arg = eq + 1;
+	}
+	for (i = 1; i < TOASTER_FAULT_MODES; i++) {
+		if (len == strlen(toaster_fault_names[i]) &&
+		    strncasecmp(text, toaster_fault_names[i], len) == 0)
+			break;
+	}
+	if (i == TOASTER_FAULT_MODES) {
+		snprintf(mode, sizeof(mode), "%.*s", (int)len, text);
+		snprintf(why, size, "unknown fault '%s'", mode);
+		return -1;
+	}
+	f->mode = (enum toaster_fault_mode)i;
+	f->has_arg = arg != NULL;
+
+	if (toaster_fault_per_req(f->mode)) {
+		if (!arg) {
+			if (clearing)
+				return 0;
+			snprintf(why, size, "%s wants a request: %s=REQ",
+				 toaster_fault_names[f->mode],
+				 toaster_fault_names[f->mode]);
+			return -1;
+		}
+		for (i = 1; i < TOASTER_REQ_SLOTS; i++) {
+			if (strcasecmp(arg, toaster_req_names[i]) == 0)
+				break;
+		}
+		if (i == TOASTER_REQ_SLOTS) {
+			snprintf(why, size, "unknown request '%s' (get_info, get_status, "
+				 "set_darkness, toast, cancel, set_lock, set_loopback)", arg);
+			return -1;
+		}
+		/* an OUT request has no data stage to cut short */
+		if (f->mode == TOASTER_FAULT_SHORT && !toaster_req_is_in(i) &&
+		    !clearing) {
+			snprintf(why, size, "short applies to get_info and get_status only");
+			return -1;
+		}
+		f->req = i;
+		return 0;
+	}
+
+	if (clearing || f->mode == TOASTER_FAULT_GARBAGE_NOTIFY) {
+		if (arg) {
+			snprintf(why, size, "%s takes no ARG%s",
+				 toaster_fault_names[f->mode],
+				 clearing ? " to clear it" : "");
+			return -1;
+		}
+		return 0;
+	}
+	if (!arg) {
+		if (f->mode == TOASTER_FAULT_UNPLUG_WHEN_TOASTING)
+			return 0;
+		snprintf(why, size, "%s wants milliseconds: %s=MS",
+			 toaster_fault_names[f->mode], toaster_fault_names[f->mode]);
+		return -1;
+	}
+	errno = 0;
+	v = strtol(arg, &end, 10);
+	if (errno || end == arg || *end || v < 0 || v > TOASTER_FAULT_MS_MAX) {
+		snprintf(why, size, "%s: want milliseconds from 0 to %d, not '%s'",
+			 toaster_fault_names[f->mode], TOASTER_FAULT_MS_MAX, arg);
+		return -1;
+	}
+	f->ms = (int)v;
+	return 0;
+}
+
+/* Under lock once threads run. */
+static void toaster_fault_set(struct toaster_faults *faults,
+			      const struct toaster_fault_spec *f)
+{
+	switch (f->mode) {
+	case TOASTER_FAULT_STALL:
+	case TOASTER_FAULT_HANG:
+	case TOASTER_FAULT_SHORT:
+		faults->req[f->req] = (uint8_t)f->mode;
+		break;
+	case TOASTER_FAULT_GARBAGE_NOTIFY:
+		faults->garbage_notify = true;
+		break;
+	case TOASTER_FAULT_UNPLUG_WHEN_TOASTING:
+		faults->unplug_when_toasting = true;
+		faults->replug_ms = f->ms;
+		break;
+	case TOASTER_FAULT_SLOW_BULK:
+		faults->slow_bulk_ms = (unsigned int)f->ms;
+		break;
+	default:
+		break;
+	}
+}
+
+/* Under lock.  f NULL: every fault. */
+static void toaster_fault_clear(struct toaster_faults *faults,
+				const struct toaster_fault_spec *f)
+{
+	unsigned int i;
+
+	if (!f) {
+		memset(faults, 0, sizeof(*faults));
+		faults->replug_ms = -1;
+		return;
+	}
+	switch (f->mode) {
+	case TOASTER_FAULT_STALL:
+	case TOASTER_FAULT_HANG:
+	case TOASTER_FAULT_SHORT:
+		for (i = 1; i < TOASTER_REQ_SLOTS; i++) {
+			if (faults->req[i] == f->mode && (!f->has_arg || i == f->req))
+				faults->req[i] = TOASTER_FAULT_NONE;
+		}
+		break;
+	case TOASTER_FAULT_GARBAGE_NOTIFY:
+		faults->garbage_notify = false;
+		break;
+	case TOASTER_FAULT_UNPLUG_WHEN_TOASTING:
+		faults->unplug_when_toasting = false;
+		faults->replug_ms = -1;
+		break;
+	case TOASTER_FAULT_SLOW_BULK:
+		faults->slow_bulk_ms = 0;
+		break;
+	default:
+		break;
+	}
+}
+
+__attribute__((format(printf, 4, 5)))
+static void toaster_append(char *buf, size_t size, size_t *len,
+			   const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (*len >= size)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(buf + *len, size - *len, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		*len += (size_t)n;
+}
+
+/* "stall=toast slow-bulk=100", or "none", for the log.  Under lock. */
+static void toaster_faults_describe(const struct toaster_faults *faults,
+				    char *buf, size_t size)
+{
+	char arg[16];
+	size_t len = 0;
+	unsigned int i;
+
+	buf[0] = '\0';
+	for (i = 1; i < TOASTER_REQ_SLOTS; i++) {
+		if (faults->req[i])
+			toaster_append(buf, size, &len, "%s%s=%s", len ? " " : "",
+				       toaster_fault_names[faults->req[i]],
+				       toaster_req_arg(i, arg, sizeof(arg)));
+	}
+	if (faults->garbage_notify)
+		toaster_append(buf, size, &len, "%sgarbage-notify", len ? " " : "");
+	if (faults->unplug_when_toasting) {
+		toaster_append(buf, size, &len, "%sunplug-when-toasting", len ? " " : "");
+		if (faults->replug_ms >= 0)
+			toaster_append(buf, size, &len, "=%d", faults->replug_ms);
+	}
+	if (faults->slow_bulk_ms)
+		toaster_append(buf, size, &len, "%sslow-bulk=%u", len ? " " : "",
+			       faults->slow_bulk_ms);
+	if (!len)
+		snprintf(buf, size, "none");
+}
+
+/* Asks main to look at what the other threads left for it. */
+static void toaster_wake_main(struct toaster_gadget *g)
+{
+	uint64_t one = 1;
+
+	if (write(g->wake_fd, &one, sizeof(one)) < 0)
+		toaster_err("waking the main thread: %s", strerror(errno));
 }
 
 /* ------------------------------------------------------------------ */
@@ -478,6 +808,12 @@ static void toaster_publish(struct toaster_gadget *g)
 			    toaster_state_name(g->model.state),
 			    (g->model.temp_mc + 500) / 1000);
 		last_state = g->model.state;
+		/* a cable pulled mid-toast; only main may close ep0 */
+		if (last_state == TOASTER_STATE_TOASTING &&
+		    g->faults.unplug_when_toasting) {
+			g->unplug_due = true;
+			toaster_wake_main(g);
+		}
 	}
 	if (g->io_live) {
 		g->notify_events |= ev;
@@ -563,6 +899,31 @@ static size_t toaster_bulk_maxp(const struct toaster_gadget *g)
 					  : TOASTER_BULK_MAXP_FS;
 }
 
+/*
+ * slow-bulk: waits the fault's time before a bulk transfer goes on, the
+ * host seeing NAKs meanwhile.  Cut short when the endpoints go down.
+ * Returns whether they are.
+ */
+static bool toaster_bulk_delay(struct toaster_gadget *g, const char *what)
+{
+	struct timespec ts;
+	unsigned int ms;
+	bool stop;
+
+	pthread_mutex_lock(&g->lock);
+	ms = g->faults.slow_bulk_ms;
+	if (ms && !g->io_stop) {
+		toaster_dbg("fault slow-bulk=%u: holding %s up", ms, what);
+		ts = toaster_ts(toaster_now_ns() + (int64_t)ms * 1000000LL);
+		while (!g->io_stop &&
+		       pthread_cond_timedwait(&g->io_cond, &g->lock, &ts) != ETIMEDOUT)
+			;
+	}
+	stop = g->io_stop;
+	pthread_mutex_unlock(&g->lock);
+	return stop;
+}
+
 /* Called under lock: loopback went off, or the endpoints were reset. */
 static void toaster_echo_flush(struct toaster_gadget *g)
 {
@@ -580,7 +941,7 @@ static void *toaster_out_main(void *arg)
 	uint8_t buf[TOASTER_BULK_MAXP_HS];
 	size_t burn = 0;
 	unsigned int slot;
-	bool queued;
+	bool queued, more = false;
 	ssize_t n;
 
 	toaster_worker_enter();
@@ -600,6 +961,15 @@ static void *toaster_out_main(void *arg)
 			toaster_worker_park(g);
 			break;
 		}
+		/*
+		 * slow-bulk holds the rest of each transfer up once.  Only
+		 * the rest: the host's transfer ends when we take its last
+		 * packet, and a read waiting here takes the first one the
+		 * moment it comes, so a one-packet transfer goes through.
+		 */
+		if ((size_t)n == maxp && !more && toaster_bulk_delay(g, "bulk OUT"))
+			break;
+		more = (size_t)n == maxp;
 
 		pthread_mutex_lock(&g->lock);
 		/* a full queue holds the host off (NAK), like real hardware */
@@ -678,6 +1048,8 @@ static void *toaster_in_main(void *arg)
 		len = toaster_echo_take(g, maxp);
 		pthread_mutex_unlock(&g->lock);
 
+		if (toaster_bulk_delay(g, "bulk IN"))
+			break;
 		/* blocks until the host reads it all (or we are stopped) */
 		do {
 			n = write(fd, g->echo_buf, len);
@@ -695,13 +1067,73 @@ static void *toaster_in_main(void *arg)
 	return NULL;
 }
 
+/*
+ * garbage-notify: a notification no host may believe, of each kind in
+ * turn.  It carries the seq of the good one sent right after it, so a host
+ * that took it would drop the good one as old news and go on showing the
+ * garbage, for a test to see.
+ */
+static size_t toaster_garbage(const struct toaster_wire_status *good,
+			      unsigned int kind, struct toaster_wire_status *bad,
+			      const char **what)
+{
+	*bad = *good;
+	switch (kind % 5) {
+	case 0:
+		*what = "7 bytes";
+		return 7;
+	case 1:
+		*what = "0 bytes";
+		return 0;
+	case 2:
+		bad->state = TOASTER_STATE_COUNT;
+		*what = "state out of range";
+		break;
+	case 3:
+		bad->darkness = TOASTER_DARKNESS_MAX + 1;
+		*what = "darkness above the maximum";
+		break;
+	default:
+		bad->darkness = 0;
+		*what = "darkness 0";
+		break;
+	}
+	return sizeof(*bad);
+}
+
+/*
+ * Blocks until the host polls (beyond dummy_hcd's one-packet FIFO).
+ * Meanwhile newer events only merge into notify_events, so the state
+ * machine never waits on the host.  Returns 0 once sent; 1 when
+ * interrupted, ev given back to be sent again unless told to stop; -1
+ * when the host went away (after parking).
+ */
+static int toaster_intr_write(struct toaster_gadget *g, int fd,
+			      const void *buf, size_t len, unsigned int ev)
+{
+	if (write(fd, buf, len) >= 0)
+		return 0;
+	if (errno == EINTR) {
+		pthread_mutex_lock(&g->lock);
+		g->notify_events |= ev;
+		pthread_mutex_unlock(&g->lock);
+		return 1;
+	}
+	toaster_dbg("interrupt IN: %s", strerror(errno));
+	toaster_worker_park(g);
+	return -1;
+}
+
 static void *toaster_intr_main(void *arg)
 {
 	struct toaster_gadget *g = arg;
 	int fd = g->ep[TOASTER_EP_ROLE_INT].fd;
-	struct toaster_wire_status st;
-	unsigned int ev;
-	ssize_t n;
+	struct toaster_wire_status st, bad;
+	unsigned int ev, kind = 0;
+	const char *what;
+	bool garbage;
+	size_t len;
+	int rc;
 
 	toaster_worker_enter();
 	for (;;) {
@@ -715,26 +1147,22 @@ static void *toaster_intr_main(void *arg)
 		ev = g->notify_events;
 		g->notify_events = 0;
 		toaster_model_status(&g->model, toaster_model_wire_event(ev), &st);
+		garbage = g->faults.garbage_notify;
 		pthread_mutex_unlock(&g->lock);
 
-		/*
-		 * Blocks until the host polls (beyond dummy_hcd's one-packet
-		 * FIFO).  Meanwhile newer events only merge into
-		 * notify_events, so the state machine never waits on the host.
-		 */
-		n = write(fd, &st, sizeof(st));
-		if (n < 0) {
-			if (errno == EINTR) {
-				/* not sent: send it again unless told to stop */
-				pthread_mutex_lock(&g->lock);
-				g->notify_events |= ev;
-				pthread_mutex_unlock(&g->lock);
+		if (garbage) {
+			len = toaster_garbage(&st, kind, &bad, &what);
+			toaster_dbg("fault garbage-notify: a malformed notification (%s)",
+				    what);
+			rc = toaster_intr_write(g, fd, &bad, len, ev);
+			if (rc < 0)
+				break;
+			if (rc > 0)
 				continue;
-			}
-			toaster_dbg("interrupt IN: %s", strerror(errno));
-			toaster_worker_park(g);
-			break;
+			kind++;
 		}
+		if (toaster_intr_write(g, fd, &st, sizeof(st), ev) < 0)
+			break;
 	}
 	toaster_worker_exit(g, &g->worker[TOASTER_WORKER_INTR]);
 	return NULL;
@@ -855,15 +1283,33 @@ static int toaster_io_start(struct toaster_gadget *g)
  * gadgetfs's protocol for finishing a delegated control request: data
  * moves in the request's direction; a zero-length read ACKs an OUT request
  * without data; I/O "the wrong way" stalls.
+ *
+ * An answer that fails with EIDRM did nothing: a new SETUP replaced the
+ * request while we worked on it (the host gave up on it), and ep0 needs
+ * toaster_ep0_recover().  After that recovery, the request in hand may
+ * have had its answer already, and this one failing is no news.
  */
+static const char *toaster_ep0_failed(struct toaster_gadget *g,
+				      const char *what)
+{
+	static char why[64];
+
+	if (errno == EIDRM) {
+		g->ep0_stale = true;
+		return "not sent: a new request replaced this one";
+	}
+	snprintf(why, sizeof(why), "%s failed: %s", what, strerror(errno));
+	if (!g->ep0_blind)
+		toaster_err("ep0: %s", why);
+	return why;
+}
+
 static const char *toaster_ep0_ack(struct toaster_gadget *g)
 {
 	char dummy;
 
-	if (read(g->ep0_fd, &dummy, 0) < 0) {
-		toaster_err("ep0: ack failed: %s", strerror(errno));
-		return "ack failed";
-	}
+	if (read(g->ep0_fd, &dummy, 0) < 0)
+		return toaster_ep0_failed(g, "ack");
 	return "ok";
 }
 
@@ -878,10 +1324,8 @@ static const char *toaster_ep0_reply(struct toaster_gadget *g,
 	if (len > wlen)
 		len = wlen;
 	n = write(g->ep0_fd, data, len);
-	if (n < 0) {
-		toaster_err("ep0: reply failed: %s", strerror(errno));
-		return "reply failed";
-	}
+	if (n < 0)
+		return toaster_ep0_failed(g, "reply");
 	snprintf(what, sizeof(what), "%zd bytes", n);
 	return what;
 }
@@ -906,12 +1350,84 @@ static const char *toaster_ep0_stall(struct toaster_gadget *g,
 			toaster_err("ep0: draining OUT data: %s", strerror(errno));
 		return "ignored (OUT data cannot be stalled)";
 	}
-	if (n >= 0 || errno != EL2HLT) {
-		toaster_err("ep0: stall failed: %s",
-			    n < 0 ? strerror(errno) : "not stalled");
-		return "stall failed";
+	if (n < 0 && errno == EL2HLT)
+		return "stall";
+	if (n < 0)
+		return toaster_ep0_failed(g, "stall");
+	toaster_err("ep0: stall failed: not stalled");
+	return "stall failed";
+}
+
+/*
+ * gadgetfs cannot drop a control request: until the one it handed us is
+ * answered, ep0 stays in its SETUP state, where a read or write is the
+ * answer and events stay hidden.  When the host gives up on it (a hang
+ * fault) and sends its next request, gadgetfs quietly puts that one in its
+ * place and reports POLLHUP, or EIDRM to an answer under way.  Whatever we
+ * do now answers the new request, which we cannot see before we answer
+ * something.
+ *
+ * Answering it blind with what it most likely wants would be a gamble we
+ * lose: an ACKed command must then be carried out, but its event is only
+ * readable after the ACK, and under emulation the host's next request
+ * (the driver's GET_STATUS) often arrives first and makes gadgetfs drop
+ * it, leaving the host sure of a change that never happened.  So the
+ * request is refused, which is true whatever it was: a zero-length write
+ * stalls an OUT request and gives an IN one an empty reply.  Its event,
+ * when it comes, is dealt with by toaster_setup_blind().
+ *
+ * Returns the events read right after (normally the refused request's),
+ * for the caller to handle as any others: read at once, and logged about
+ * only after toaster_setup_blind() has done with them, since the host's
+ * next request is on its way and would overtake it (toaster_ep0_note()).
+ */
+static size_t toaster_ep0_recover(struct toaster_gadget *g,
+				  struct usb_gadgetfs_event *ev, size_t max)
+{
+	struct pollfd pfd = { .fd = g->ep0_fd, .events = POLLIN };
+	ssize_t n, got = 0;
+	char dummy, how[80];
+	int tries, err;
+
+	g->ep0_stale = false;
+	for (tries = 0; tries < 5; tries++) {
+		n = write(g->ep0_fd, &dummy, 0);
+		/* EIDRM did nothing but report another replacement: again */
+		if (n >= 0 || errno != EIDRM)
+			break;
 	}
-	return "stall";
+	/* an OUT request gadgetfs cannot stall (SET_CONFIGURATION): ACK it */
+	if (n < 0 && errno == ESRCH)
+		n = read(g->ep0_fd, &dummy, 0);
+	err = n < 0 ? errno : 0;
+	/* no logging before this: it could take the host's time */
+	if (poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLIN))
+		got = read(g->ep0_fd, ev, max * sizeof(*ev));
+
+	if (got < 0)
+		toaster_err("ep0: reading the new request: %s", strerror(errno));
+
+	g->ep0_blind = true;
+	g->ep0_blind_out = err != 0;
+	if (err == EL2HLT)
+		snprintf(how, sizeof(how), "stalled it (an OUT request)");
+	else if (!err)
+		snprintf(how, sizeof(how), "answered it with nothing (an IN request)");
+	else
+		snprintf(how, sizeof(how), "could not answer it: %s", strerror(err));
+	snprintf(g->ep0_note, sizeof(g->ep0_note),
+		 "the host gave up on %s and sent another request; %s unseen",
+		 g->ep0_hung ? g->ep0_hung : "the request in hand", how);
+	g->ep0_hung = NULL;
+	return got > 0 ? (size_t)got / sizeof(*ev) : 0;
+}
+
+/* What toaster_ep0_recover() did, once there is time to say it. */
+static void toaster_ep0_note(struct toaster_gadget *g)
+{
+	if (g->ep0_note[0])
+		toaster_dbg("ep0: %s", g->ep0_note);
+	g->ep0_note[0] = '\0';
 }
 
 static const char *toaster_ep0_result(struct toaster_gadget *g,
@@ -975,39 +1491,63 @@ static const char *toaster_setup_standard(struct toaster_gadget *g,
 	return toaster_ep0_stall(g, c);
 }
 
+/*
+ * The stall, hang or short fault set on this request, if any: logged as it
+ * fires.  Not on the request after a blind answer (toaster_setup_blind()),
+ * which may well have had its answer already.
+ */
+static enum toaster_fault_mode toaster_req_fault(struct toaster_gadget *g,
+						 unsigned int req)
+{
+	enum toaster_fault_mode mode;
+	char arg[16];
+
+	if (g->ep0_blind)
+		return TOASTER_FAULT_NONE;
+	pthread_mutex_lock(&g->lock);
+	mode = (enum toaster_fault_mode)g->faults.req[req];
+	pthread_mutex_unlock(&g->lock);
+	if (mode != TOASTER_FAULT_NONE)
+		toaster_dbg("fault %s=%s fires", toaster_fault_names[mode],
+			    toaster_req_arg(req, arg, sizeof(arg)));
+	return mode;
+}
+
 static const char *toaster_setup_vendor(struct toaster_gadget *g,
 					const struct usb_ctrlrequest *c,
 					const char **name)
 {
-	static const char *const names[] = {
-		[TOASTER_REQ_GET_INFO] = "GET_INFO",
-		[TOASTER_REQ_GET_STATUS] = "GET_STATUS",
-		[TOASTER_REQ_SET_DARKNESS] = "SET_DARKNESS",
-		[TOASTER_REQ_TOAST] = "TOAST",
-		[TOASTER_REQ_CANCEL] = "CANCEL",
-		[TOASTER_REQ_SET_LOCK] = "SET_LOCK",
-		[TOASTER_REQ_SET_LOOPBACK] = "SET_LOOPBACK",
-	};
 	unsigned int value = le16toh(c->wValue);
 	bool in = c->bRequestType & USB_DIR_IN;
-	bool want_in = c->bRequest == TOASTER_REQ_GET_INFO ||
-		       c->bRequest == TOASTER_REQ_GET_STATUS;
 	struct toaster_wire_status st;
 	struct toaster_wire_info info;
+	enum toaster_fault_mode fault;
+	size_t len;
 	int64_t now;
 	int rc;
 
 	*name = "vendor";
-	if (c->bRequest < sizeof(names) / sizeof(names[0]) && names[c->bRequest])
-		*name = names[c->bRequest];
+	if (c->bRequest < TOASTER_REQ_SLOTS && toaster_req_names[c->bRequest])
+		*name = toaster_req_names[c->bRequest];
 	else
 		return toaster_ep0_stall(g, c);
 
 	/* interface requests mean nothing before SET_CONFIGURATION */
 	if ((c->bRequestType & USB_RECIP_MASK) != USB_RECIP_INTERFACE ||
-	    le16toh(c->wIndex) != 0 || !g->configured || in != want_in ||
+	    le16toh(c->wIndex) != 0 || !g->configured ||
+	    in != toaster_req_is_in(c->bRequest) ||
 	    (!in && le16toh(c->wLength) != 0))
 		return toaster_ep0_stall(g, c);
+
+	/* a valid request from here on: what faults are about */
+	fault = toaster_req_fault(g, c->bRequest);
+	if (fault == TOASTER_FAULT_STALL)
+		return toaster_ep0_stall(g, c);
+	if (fault == TOASTER_FAULT_HANG) {
+		/* not carried out either: the firmware choked on it */
+		g->ep0_hung = *name;
+		return "no answer (hang)";
+	}
 
 	now = toaster_now_ns();
 	switch (c->bRequest) {
@@ -1019,7 +1559,10 @@ static const char *toaster_setup_vendor(struct toaster_gadget *g,
 		strncpy(info.model, TOASTER_MODEL, sizeof(info.model));
 		/* NUL padding, and no terminator when it fills the field */
 		memcpy(info.serial, g->serial, strnlen(g->serial, sizeof(info.serial)));
-		return toaster_ep0_reply(g, c, &info, sizeof(info));
+		len = sizeof(info);
+		if (fault == TOASTER_FAULT_SHORT)
+			len = (len < le16toh(c->wLength) ? len : le16toh(c->wLength)) / 2;
+		return toaster_ep0_reply(g, c, &info, len);
 
 	case TOASTER_REQ_GET_STATUS:
 		pthread_mutex_lock(&g->lock);
@@ -1027,7 +1570,10 @@ static const char *toaster_setup_vendor(struct toaster_gadget *g,
 		toaster_publish(g);
 		toaster_model_status(&g->model, TOASTER_EVENT_NONE, &st);
 		pthread_mutex_unlock(&g->lock);
-		return toaster_ep0_reply(g, c, &st, sizeof(st));
+		len = sizeof(st);
+		if (fault == TOASTER_FAULT_SHORT)
+			len = (len < le16toh(c->wLength) ? len : le16toh(c->wLength)) / 2;
+		return toaster_ep0_reply(g, c, &st, len);
 
 	default:
 		break;
@@ -1061,11 +1607,42 @@ static const char *toaster_setup_vendor(struct toaster_gadget *g,
 	return toaster_ep0_result(g, c, rc);
 }
 
+/*
+ * The request after a blind answer (toaster_ep0_recover()) is most likely
+ * the one that got it, and the host is done with it: an OUT one was
+ * refused, so it is refused again (which does nothing on the bus) and not
+ * carried out.  An IN one is answered as usual: if the host is done with
+ * it, dummy_hcd drops the answer at the next SETUP; if it is the host's
+ * next request instead, the one refused blind having lost its event to
+ * it, the answer is right.  Only an OUT request that follows an OUT one
+ * straight away, its status unasked, can be taken for the refused one by
+ * mistake: it is refused too, and the host told so.  Returns the result,
+ * or NULL to go on as usual (without faults: see toaster_req_fault()).
+ */
+static const char *toaster_setup_blind(struct toaster_gadget *g,
+				       const struct usb_ctrlrequest *c,
+				       const char **name)
+{
+	/* standard ones come from usbcore, which sends none in a hurry */
+	if (!g->ep0_blind_out || (c->bRequestType & USB_DIR_IN) ||
+	    (c->bRequestType & USB_TYPE_MASK) != USB_TYPE_VENDOR)
+		return NULL;
+	*name = "vendor OUT";
+	if (c->bRequest < TOASTER_REQ_SLOTS && toaster_req_names[c->bRequest])
+		*name = toaster_req_names[c->bRequest];
+	return toaster_ep0_stall(g, c);
+}
+
 static void toaster_setup(struct toaster_gadget *g,
 			  const struct usb_ctrlrequest *c)
 {
-	const char *name = "?", *result;
+	const char *name = "?", *result = NULL;
+	bool blind = g->ep0_blind;
 
+	if (blind)
+		result = toaster_setup_blind(g, c, &name);
+	if (result)
+		goto done;
 	switch (c->bRequestType & USB_TYPE_MASK) {
 	case USB_TYPE_STANDARD:
 		result = toaster_setup_standard(g, c, &name);
@@ -1078,9 +1655,15 @@ static void toaster_setup(struct toaster_gadget *g,
 		result = toaster_ep0_stall(g, c);
 		break;
 	}
-	toaster_dbg("ep0: %02x %02x v%04x i%04x l%u %s: %s",
+done:
+	toaster_ep0_note(g);
+	toaster_dbg("ep0: %02x %02x v%04x i%04x l%u %s: %s%s",
 		    c->bRequestType, c->bRequest, le16toh(c->wValue),
-		    le16toh(c->wIndex), le16toh(c->wLength), name, result);
+		    le16toh(c->wIndex), le16toh(c->wLength), name, result,
+		    blind ? " (after a blind answer)" : "");
+	/* the blind answer went to this request at most */
+	if (blind)
+		g->ep0_blind = false;
 }
 
 static const char *toaster_speed_name(enum usb_device_speed s)
@@ -1099,6 +1682,17 @@ static const char *toaster_speed_name(enum usb_device_speed s)
 	}
 }
 
+/* gadgetfs left its SETUP state (disconnect) or we closed ep0. */
+static void toaster_ep0_forget(struct toaster_gadget *g)
+{
+	if (g->ep0_hung)
+		toaster_dbg("ep0: %s never answered, and no longer asked",
+			    g->ep0_hung);
+	g->ep0_hung = NULL;
+	g->ep0_stale = false;
+	g->ep0_blind = false;
+}
+
 static void toaster_event(struct toaster_gadget *g,
 			  const struct usb_gadgetfs_event *ev)
 {
@@ -1107,6 +1701,7 @@ static void toaster_event(struct toaster_gadget *g,
 		/* a reset may have cost us the DISCONNECT: start clean */
 		toaster_io_stop(g);
 		g->configured = false;
+		toaster_ep0_forget(g);
 		g->speed = ev->u.speed;
 		toaster_dbg("connected at %s speed", toaster_speed_name(g->speed));
 		break;
@@ -1114,6 +1709,7 @@ static void toaster_event(struct toaster_gadget *g,
 		/* also what a bus reset looks like */
 		toaster_io_stop(g);
 		g->configured = false;
+		toaster_ep0_forget(g);
 		toaster_dbg("disconnected");
 		break;
 	case GADGETFS_SUSPEND:
@@ -1128,55 +1724,6 @@ static void toaster_event(struct toaster_gadget *g,
 	default:
 		toaster_dbg("unknown gadgetfs event %d", ev->type);
 		break;
-	}
-}
-
-/* Runs until SIGTERM/SIGINT (returns 0) or gadgetfs fails (-1). */
-static int toaster_ep0_loop(struct toaster_gadget *g)
-{
-	struct usb_gadgetfs_event ev[5];
-	struct signalfd_siginfo si;
-	struct pollfd pfd[2];
-	ssize_t n;
-	size_t i;
-
-	for (;;) {
-		pfd[0] = (struct pollfd){ .fd = g->ep0_fd, .events = POLLIN };
-		pfd[1] = (struct pollfd){ .fd = g->sig_fd, .events = POLLIN };
-		if (poll(pfd, 2, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			toaster_err("poll: %s", strerror(errno));
-			return -1;
-		}
-
-		if (pfd[1].revents & POLLIN) {
-			if (read(g->sig_fd, &si, sizeof(si)) == sizeof(si)) {
-				if (si.ssi_signo != SIGUSR2) {
-					toaster_dbg("signal %u: shutting down",
-						    si.ssi_signo);
-					return 0;
-				}
-				toaster_dbg("SIGUSR2: injecting a heater fault");
-				pthread_mutex_lock(&g->lock);
-				toaster_model_fault(&g->model, toaster_now_ns());
-				toaster_publish(g);
-				pthread_mutex_unlock(&g->lock);
-			}
-		}
-
-		/* POLLHUP alone only reports an aborted request: no event */
-		if (!(pfd[0].revents & POLLIN))
-			continue;
-		n = read(g->ep0_fd, ev, sizeof(ev));
-		if (n < 0) {
-			if (errno == EINTR || errno == EAGAIN || errno == EIDRM)
-				continue;
-			toaster_err("ep0: %s", strerror(errno));
-			return -1;
-		}
-		for (i = 0; i < (size_t)n / sizeof(ev[0]); i++)
-			toaster_event(g, &ev[i]);
 	}
 }
 
@@ -1222,18 +1769,21 @@ static int toaster_find_udc(struct toaster_gadget *g, char *buf, size_t size)
 	return 0;
 }
 
+/* Plugs the toaster in.  Returns 0 or -errno. */
 static int toaster_ep0_open(struct toaster_gadget *g)
 {
 	struct toaster_buf b = { .len = 0 };
 	char path[PATH_MAX];
 	ssize_t n;
+	int err;
 
 	snprintf(path, sizeof(path), "%s/%s", g->dir, g->udc);
 	g->ep0_fd = open(path, O_RDWR | O_CLOEXEC);
 	if (g->ep0_fd < 0) {
-		toaster_err("%s: %s%s", path, strerror(errno),
-			    errno == EBUSY ? " (another gadget driver has it open)" : "");
-		return -1;
+		err = errno;
+		toaster_err("%s: %s%s", path, strerror(err),
+			    err == EBUSY ? " (another gadget driver has it open)" : "");
+		return -err;
 	}
 
 	toaster_put_tag(&b, 0);
@@ -1243,11 +1793,12 @@ static int toaster_ep0_open(struct toaster_gadget *g)
 	/* binds to the controller: the host may enumerate from here on */
 	n = write(g->ep0_fd, b.data, b.len);
 	if (n != (ssize_t)b.len) {
+		err = n < 0 ? errno : EIO;
 		toaster_err("%s: writing descriptors: %s", path,
-			    n < 0 ? strerror(errno) : "short write");
+			    n < 0 ? strerror(err) : "short write");
 		close(g->ep0_fd);
 		g->ep0_fd = -1;
-		return -1;
+		return -err;
 	}
 	return 0;
 }
@@ -1281,16 +1832,421 @@ static int toaster_signals(struct toaster_gadget *g)
 	return 0;
 }
 
+/* ------------------------------------------------------------------ */
+/* unplugging */
+
+/*
+ * Like pulling the cable: closing ep0 unbinds the gadget from the
+ * controller and the host sees the toaster go.  The toaster itself, model
+ * and clock, carries on; the endpoint files go with ep0, so they close
+ * first.
+ */
+static void toaster_unplug(struct toaster_gadget *g)
+{
+	toaster_io_stop(g);
+	g->configured = false;
+	toaster_ep0_forget(g);
+	close(g->ep0_fd);
+	g->ep0_fd = -1;
+	toaster_dbg("unplugged");
+}
+
+static void toaster_overheat(struct toaster_gadget *g)
+{
+	pthread_mutex_lock(&g->lock);
+	toaster_model_fault(&g->model, toaster_now_ns());
+	toaster_publish(g);
+	pthread_mutex_unlock(&g->lock);
+}
+
+/* What the other threads asked of main: unplug-when-toasting. */
+static void toaster_woken(struct toaster_gadget *g)
+{
+	uint64_t count;
+	int replug_ms;
+	bool due;
+
+	if (read(g->wake_fd, &count, sizeof(count)) < 0 && errno != EAGAIN)
+		toaster_err("eventfd: %s", strerror(errno));
+	pthread_mutex_lock(&g->lock);
+	due = g->unplug_due;
+	g->unplug_due = false;
+	replug_ms = g->faults.replug_ms;
+	pthread_mutex_unlock(&g->lock);
+	if (!due || g->ep0_fd < 0)
+		return;
+
+	if (replug_ms < 0)
+		toaster_dbg("fault unplug-when-toasting fires: unplugged until \"plug\"");
+	else
+		toaster_dbg("fault unplug-when-toasting=%d fires: unplugged for %d ms",
+			    replug_ms, replug_ms);
+	toaster_unplug(g);
+	g->replug_at = replug_ms < 0 ? TOASTER_MODEL_NEVER
+				     : toaster_now_ns() + replug_ms * 1000000LL;
+}
+
+/* The end of an unplug-when-toasting=MS. */
+static void toaster_replug(struct toaster_gadget *g)
+{
+	g->replug_at = TOASTER_MODEL_NEVER;
+	if (g->ep0_fd >= 0)
+		return;
+	toaster_dbg("unplug-when-toasting: plugging back in");
+	if (toaster_ep0_open(g) < 0)
+		toaster_err("cannot plug back in; waiting for \"plug\"");
+}
+
+/* Milliseconds until main has something to do by itself, for poll(). */
+static int toaster_poll_timeout(const struct toaster_gadget *g)
+{
+	int64_t left;
+
+	if (g->replug_at == TOASTER_MODEL_NEVER)
+		return -1;
+	left = g->replug_at - toaster_now_ns();
+	if (left <= 0)
+		return 0;
+	left = (left + 999999) / 1000000;
+	return left > INT_MAX ? INT_MAX : (int)left;
+}
+
+/* ------------------------------------------------------------------ */
+/* the control FIFO */
+
+/*
+ * Makes (or reuses) the FIFO and the acknowledgement file, emptied: a test
+ * waiting for "ok CMD" must not find one from an earlier run.
+ */
+static int toaster_ctl_open(struct toaster_gadget *g)
+{
+	struct stat st;
+
+	if (strlen(g->control) + sizeof(".ack") > sizeof(g->ack_path)) {
+		toaster_err("--control: path too long");
+		return -1;
+	}
+	snprintf(g->ack_path, sizeof(g->ack_path), "%s.ack", g->control);
+	if (mkfifo(g->control, 0600) < 0 &&
+	    (errno != EEXIST || stat(g->control, &st) < 0 || !S_ISFIFO(st.st_mode))) {
+		toaster_err("%s: %s", g->control,
+			    errno == EEXIST ? "exists and is not a FIFO" : strerror(errno));
+		return -1;
+	}
+	/* before anyone can write a command, so no ack ever waits for it */
+	g->ack_fd = open(g->ack_path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC,
+			 0600);
+	if (g->ack_fd < 0) {
+		toaster_err("%s: %s", g->ack_path, strerror(errno));
+		unlink(g->control);
+		return -1;
+	}
+	/* or open() waits for a writer and read() for a whole line */
+	g->ctl_fd = open(g->control, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (g->ctl_fd < 0) {
+		toaster_err("%s: %s", g->control, strerror(errno));
+		close(g->ack_fd);
+		g->ack_fd = -1;
+		unlink(g->control);
+		return -1;
+	}
+	return 0;
+}
+
+static void toaster_ctl_close(struct toaster_gadget *g)
+{
+	if (!g->control)
+		return;
+	/* a writer that finds no FIFO fails; one that finds no reader waits */
+	unlink(g->control);
+	if (g->ctl_fd >= 0)
+		close(g->ctl_fd);
+	if (g->ack_fd >= 0)
+		close(g->ack_fd);
+	g->ctl_fd = g->ack_fd = -1;
+}
+
+/* The command is carried out: one line in PATH.ack says how it went. */
+static void toaster_ctl_ack(struct toaster_gadget *g, const char *cmd, int rc,
+			    const char *why)
+{
+	char line[TOASTER_CTL_LINE_MAX + 256];
+	size_t len = 0;
+
+	if (rc == 0) {
+		toaster_append(line, sizeof(line), &len, "ok %s\n", cmd);
+	} else {
+		toaster_err("control: %s: %s", cmd, why);
+		toaster_append(line, sizeof(line), &len, "error %s: %s\n", cmd, why);
+	}
+	if (len >= sizeof(line)) {
+		len = sizeof(line) - 1;
+		line[len - 1] = '\n';
+	}
+	/* one write, appended: a reader never sees half a line */
+	if (write(g->ack_fd, line, len) != (ssize_t)len)
+		toaster_err("%s: %s", g->ack_path, strerror(errno));
+}
+
+static int toaster_cmd_fault(struct toaster_gadget *g, int argc, char **argv,
+			     bool clearing, char *why, size_t size)
+{
+	struct toaster_fault_spec f;
+	char now[256];
+
+	if (argc > 3 || (!clearing && argc < 2)) {
+		snprintf(why, size, "usage: %s", clearing ? "clear [MODE [ARG]]"
+							  : "fault MODE [ARG]");
+		return -1;
+	}
+	if (argc > 1 && toaster_fault_parse(argv[1], argc > 2 ? argv[2] : NULL,
+					    clearing, &f, why, size) < 0)
+		return -1;
+
+	pthread_mutex_lock(&g->lock);
+	if (!clearing)
+		toaster_fault_set(&g->faults, &f);
+	else
+		toaster_fault_clear(&g->faults, argc > 1 ? &f : NULL);
+	toaster_faults_describe(&g->faults, now, sizeof(now));
+	pthread_mutex_unlock(&g->lock);
+	toaster_dbg("faults now: %s", now);
+	return 0;
+}
+
+/* Carries out one line from the FIFO (which it cuts into words). */
+static void toaster_ctl_command(struct toaster_gadget *g, char *line)
+{
+	char *argv[4], *word, *save = NULL;
+	char cmd[TOASTER_CTL_LINE_MAX], why[256] = "";
+	size_t len = 0;
+	int argc = 0, rc = 0;
+
+	cmd[0] = '\0';
+	for (word = strtok_r(line, " \t\r", &save); word;
+	     word = strtok_r(NULL, " \t\r", &save)) {
+		if (argc < 4)
+			argv[argc] = word;
+		argc++;
+		/* acknowledged as normalised: "ok fault hang toast" */
+		toaster_append(cmd, sizeof(cmd), &len, "%s%s", len ? " " : "", word);
+	}
+	if (!argc)
+		return;
+	toaster_dbg("control: %s", cmd);
+
+	if (argc > 4) {
+		rc = -1;
+		snprintf(why, sizeof(why), "too many words");
+	} else if (strcmp(argv[0], "unplug") == 0 && argc == 1) {
+		g->replug_at = TOASTER_MODEL_NEVER;
+		if (g->ep0_fd >= 0)
+			toaster_unplug(g);
+		else
+			toaster_dbg("already unplugged");
+	} else if (strcmp(argv[0], "plug") == 0 && argc == 1) {
+		g->replug_at = TOASTER_MODEL_NEVER;
+		if (g->ep0_fd < 0) {
+			rc = toaster_ep0_open(g);
+			if (rc < 0)
+				snprintf(why, sizeof(why), "%s", strerror(-rc));
+			else
+				toaster_dbg("plugged in");
+		} else {
+			toaster_dbg("already plugged in");
+		}
+	} else if (strcmp(argv[0], "fault") == 0) {
+		rc = toaster_cmd_fault(g, argc, argv, false, why, sizeof(why));
+	} else if (strcmp(argv[0], "clear") == 0) {
+		rc = toaster_cmd_fault(g, argc, argv, true, why, sizeof(why));
+	} else if (strcmp(argv[0], "overheat") == 0 && argc == 1) {
+		toaster_dbg("overheat: injecting a heater fault");
+		toaster_overheat(g);
+	} else {
+		rc = -1;
+		snprintf(why, sizeof(why), "unknown command, ignored");
+	}
+	toaster_ctl_ack(g, cmd, rc, why);
+}
+
+static void toaster_ctl_input(struct toaster_gadget *g, const char *buf,
+			      size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (buf[i] != '\n' && buf[i] != '\0') {
+			if (g->ctl_len + 1 < sizeof(g->ctl_line))
+				g->ctl_line[g->ctl_len++] = buf[i];
+			else
+				g->ctl_too_long = true;
+			continue;
+		}
+		g->ctl_line[g->ctl_len] = '\0';
+		if (g->ctl_too_long)
+			toaster_ctl_ack(g, g->ctl_line, -1, "line too long, ignored");
+		else
+			toaster_ctl_command(g, g->ctl_line);
+		g->ctl_len = 0;
+		g->ctl_too_long = false;
+	}
+}
+
+static void toaster_ctl_read(struct toaster_gadget *g)
+{
+	char buf[256];
+	ssize_t n;
+	int fd;
+
+	for (;;) {
+		n = read(g->ctl_fd, buf, sizeof(buf));
+		if (n > 0) {
+			toaster_ctl_input(g, buf, (size_t)n);
+			continue;
+		}
+		if (n == 0)
+			break;
+		if (errno == EINTR)
+			continue;
+		/* EAGAIN: a writer still has it open */
+		if (errno != EAGAIN)
+			toaster_err("%s: %s", g->control, strerror(errno));
+		return;
+	}
+
+	/* EOF: every writer has gone, and a line without its newline ends */
+	if (g->ctl_len || g->ctl_too_long)
+		toaster_ctl_input(g, "\n", 1);
+	/*
+	 * A read end at EOF stays readable for good: open another.  First,
+	 * then close this one, so the FIFO is never without a reader, which
+	 * would fail the write() of someone who just opened it with EPIPE.
+	 */
+	fd = open(g->control, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		toaster_err("%s: %s; no more control commands", g->control,
+			    strerror(errno));
+	close(g->ctl_fd);
+	g->ctl_fd = fd;
+}
+
+/* ------------------------------------------------------------------ */
+/* the main loop */
+
+/*
+ * Runs until SIGTERM/SIGINT (returns 0) or gadgetfs fails (-1).  Unplugged,
+ * there is no ep0 to watch, and the rest goes on.
+ */
+static int toaster_main_loop(struct toaster_gadget *g)
+{
+	enum { P_SIG, P_EP0, P_CTL, P_WAKE, P_FDS, TOASTER_EVENTS = 5 };
+	struct usb_gadgetfs_event ev[TOASTER_EVENTS];
+	struct signalfd_siginfo si;
+	struct pollfd pfd[P_FDS];
+	size_t i, nev;
+	ssize_t n;
+
+	for (;;) {
+		/* poll() skips negative fds: unplugged, no --control */
+		pfd[P_SIG] = (struct pollfd){ .fd = g->sig_fd, .events = POLLIN };
+		pfd[P_EP0] = (struct pollfd){ .fd = g->ep0_fd, .events = POLLIN };
+		pfd[P_CTL] = (struct pollfd){ .fd = g->ctl_fd, .events = POLLIN };
+		pfd[P_WAKE] = (struct pollfd){ .fd = g->wake_fd, .events = POLLIN };
+		if (poll(pfd, P_FDS, toaster_poll_timeout(g)) < 0) {
+			if (errno == EINTR)
+				continue;
+			toaster_err("poll: %s", strerror(errno));
+			return -1;
+		}
+
+		if (pfd[P_SIG].revents & POLLIN) {
+			if (read(g->sig_fd, &si, sizeof(si)) == sizeof(si)) {
+				if (si.ssi_signo != SIGUSR2) {
+					toaster_dbg("signal %u: shutting down",
+						    si.ssi_signo);
+					return 0;
+				}
+				toaster_dbg("SIGUSR2: injecting a heater fault");
+				toaster_overheat(g);
+			}
+		}
+
+		/*
+		 * POLLHUP, never with POLLIN: the host gave up on the request
+		 * in hand, and gadgetfs put its next one in that place.
+		 */
+		nev = 0;
+		if (pfd[P_EP0].revents & POLLHUP) {
+			nev = toaster_ep0_recover(g, ev, TOASTER_EVENTS);
+		} else if (pfd[P_EP0].revents & POLLIN) {
+			n = read(g->ep0_fd, ev, sizeof(ev));
+			if (n < 0 && errno != EINTR && errno != EAGAIN &&
+			    errno != EIDRM) {
+				toaster_err("ep0: %s", strerror(errno));
+				return -1;
+			}
+			nev = n > 0 ? (size_t)n / sizeof(ev[0]) : 0;
+		}
+		while (nev) {
+			for (i = 0; i < nev; i++)
+				toaster_event(g, &ev[i]);
+			nev = 0;
+			/* an answer found its request replaced */
+			if (g->ep0_stale)
+				nev = toaster_ep0_recover(g, ev, TOASTER_EVENTS);
+		}
+		toaster_ep0_note(g);
+
+		/* after ep0's events, which these may leave without an ep0 */
+		if (pfd[P_WAKE].revents & POLLIN)
+			toaster_woken(g);
+		if (g->replug_at != TOASTER_MODEL_NEVER &&
+		    toaster_now_ns() >= g->replug_at)
+			toaster_replug(g);
+		if (pfd[P_CTL].revents & (POLLIN | POLLHUP))
+			toaster_ctl_read(g);
+	}
+}
+
 static void toaster_usage(FILE *f)
 {
 	fprintf(f,
 		"usage: toaster-gadget [--gadgetfs DIR] [--udc NAME] [--time-scale X]\n"
-		"                      [--serial STR] [-v]\n"
+		"                      [--serial STR] [--control PATH] [--fault MODE[=ARG]]...\n"
+		"                      [-v]\n"
 		"Emulates the toaster on gadgetfs (mounted at DIR, default /dev/gadget).\n"
 		"  --udc NAME        controller file in DIR (default: the one *_udc)\n"
 		"  --time-scale X    run the toaster's clock X times faster (default 1)\n"
 		"  --serial STR      serial number, up to %d printable ASCII characters\n"
-		"  -v, --verbose     log every control request and state change\n"
+		"  --control PATH    make a FIFO at PATH (removed on exit; an existing FIFO\n"
+		"                    is reused) and take commands from it, one a line.  Once\n"
+		"                    carried out, each is acknowledged by a line \"ok CMD\" or\n"
+		"                    \"error CMD: WHY\" appended to PATH.ack (emptied at start):\n"
+		"      unplug              disconnect, as if the cable were pulled; the\n"
+		"                          toaster keeps its state and goes on toasting\n"
+		"      plug                connect again: the host enumerates it anew\n"
+		"      fault MODE [ARG]    inject a fault, as --fault MODE=ARG\n"
+		"      clear [MODE [ARG]]  remove every fault, one mode's, or one request's\n"
+		"      overheat            a heater fault, as SIGUSR2\n"
+		"  --fault MODE[=ARG] inject a fault from the start (repeatable).  REQ is a\n"
+		"                    vendor request, named as in toaster_proto.h without the\n"
+		"                    prefix, any case: get_info, get_status, set_darkness,\n"
+		"                    toast, cancel, set_lock, set_loopback.  A request has one\n"
+		"                    of stall, hang and short at a time.\n"
+		"      stall=REQ           refuse (stall) REQ even when it is valid\n"
+		"      hang=REQ            never answer REQ, nor carry it out: the host times\n"
+		"                          out.  The request after (which gadgetfs shows only\n"
+		"                          once answered) is refused: an OUT one stalled, an\n"
+		"                          IN one answered with nothing.  Then all is well.\n"
+		"      short=REQ           answer REQ (get_info, get_status) with half its\n"
+		"                          reply, cut to what the host asked for\n"
+		"      garbage-notify      send a malformed notification (wrong length, state\n"
+		"                          or darkness out of range) before each good one\n"
+		"      unplug-when-toasting[=MS]  unplug when a toast starts toasting; plug\n"
+		"                          in again after MS ms (default: on \"plug\")\n"
+		"      slow-bulk=MS        hold each bulk IN transfer, and each bulk OUT one\n"
+		"                          longer than a packet, up for MS ms\n"
+		"  -v, --verbose     log every control request, state change and fault\n"
 		"SIGTERM/SIGINT disconnect and exit; SIGUSR2 injects a heater fault.\n",
 		TOASTER_SERIAL_LEN);
 }
@@ -1302,10 +2258,14 @@ static int toaster_parse(struct toaster_gadget *g, int argc, char **argv)
 		{ "udc", required_argument, NULL, 'u' },
 		{ "time-scale", required_argument, NULL, 't' },
 		{ "serial", required_argument, NULL, 's' },
+		{ "control", required_argument, NULL, 'c' },
+		{ "fault", required_argument, NULL, 'f' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct toaster_fault_spec f;
+	char why[256];
 	const char *p;
 	char *end;
 	int c;
@@ -1342,6 +2302,22 @@ static int toaster_parse(struct toaster_gadget *g, int argc, char **argv)
 				}
 			}
 			break;
+		case 'c':
+			g->control = optarg;
+			if (!*optarg) {
+				toaster_err("--control: want a path");
+				return -1;
+			}
+			break;
+		case 'f':
+			/* no threads yet: no lock */
+			if (toaster_fault_parse(optarg, NULL, false, &f, why,
+						sizeof(why)) < 0) {
+				toaster_err("--fault %s: %s", optarg, why);
+				return -1;
+			}
+			toaster_fault_set(&g->faults, &f);
+			break;
 		case 'v':
 			g->verbose = true;
 			break;
@@ -1368,6 +2344,11 @@ int main(int argc, char **argv)
 		.serial = TOASTER_DEFAULT_SERIAL,
 		.ep0_fd = -1,
 		.sig_fd = -1,
+		.wake_fd = -1,
+		.ctl_fd = -1,
+		.ack_fd = -1,
+		.replug_at = TOASTER_MODEL_NEVER,
+		.faults = { .replug_ms = -1 },
 		.speed = USB_SPEED_HIGH,
 		.ep = {
 			[TOASTER_EP_ROLE_OUT] = { "bulk OUT", TOASTER_EP_BULK_OUT,
@@ -1388,9 +2369,9 @@ int main(int argc, char **argv)
 		},
 	};
 	struct toaster_gadget *g = &gadget;
-	char udc[NAME_MAX + 1];
+	char udc[NAME_MAX + 1], faults[256];
 	pthread_condattr_t ca;
-	int rc;
+	int rc = -1;
 
 	if (toaster_parse(g, argc, argv) < 0)
 		return 2;
@@ -1411,28 +2392,36 @@ int main(int argc, char **argv)
 
 	if (toaster_signals(g) < 0)
 		return 1;
-	if (toaster_ep0_open(g) < 0)
+	g->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (g->wake_fd < 0) {
+		toaster_err("eventfd: %s", strerror(errno));
 		return 1;
+	}
+	/* before plugging in: whoever waits for the toaster finds it ready */
+	if (g->control && toaster_ctl_open(g) < 0)
+		return 1;
+	if (toaster_ep0_open(g) < 0)
+		goto out_ctl;
 	/* the endpoint files appear once ep0's descriptors bound us */
 	if (toaster_choose_endpoints(g) < 0) {
 		close(g->ep0_fd);
-		return 1;
+		goto out_ctl;
 	}
 	if (pthread_create(&g->clock_tid, NULL, toaster_clock_main, g) != 0) {
 		toaster_err("cannot start the clock thread");
 		close(g->ep0_fd);
-		return 1;
+		goto out_ctl;
 	}
-	toaster_dbg("%04x:%04x %s serial %s on %s/%s, time scale %g",
+	toaster_faults_describe(&g->faults, faults, sizeof(faults));
+	toaster_dbg("%04x:%04x %s serial %s on %s/%s, time scale %g, faults: %s",
 		    TOASTER_VENDOR_ID, TOASTER_PRODUCT_ID, TOASTER_MODEL,
-		    g->serial, g->dir, g->udc, g->scale);
+		    g->serial, g->dir, g->udc, g->scale, faults);
 
-	rc = toaster_ep0_loop(g);
+	rc = toaster_main_loop(g);
 
-	toaster_io_stop(g);
-	/* closing ep0 unbinds the gadget: the host sees it unplugged */
-	close(g->ep0_fd);
-	g->ep0_fd = -1;
+	/* the host sees it unplugged; a request left hanging goes with it */
+	if (g->ep0_fd >= 0)
+		toaster_unplug(g);
 
 	pthread_mutex_lock(&g->lock);
 	g->quit = true;
@@ -1440,5 +2429,7 @@ int main(int argc, char **argv)
 	pthread_mutex_unlock(&g->lock);
 	pthread_join(g->clock_tid, NULL);
 	toaster_dbg("bye");
+out_ctl:
+	toaster_ctl_close(g);
 	return rc < 0 ? 1 : 0;
 }

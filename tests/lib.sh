@@ -4,6 +4,8 @@
 # builtins where they can: no cat, no grep, no subshells in the loops.
 
 TOASTER_DEV=${TOASTER_DEV:-/dev/toaster0}
+# The toaster's firmware takes commands here (scripts/toaster-stack).
+TOASTER_GADGET_CTL=${TOASTER_GADGET_CTL:-/run/toaster-stack/gadget.ctl}
 
 # Every failure says what was expected and what came, then ends the test.
 fail() {
@@ -63,6 +65,37 @@ wait_for_device() {
 	local tries=$((${1:-10} * 10))
 	while ((tries-- > 0)); do
 		[ -e "$TOASTER_DEV" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# Sends one command to the firmware and waits until it has been carried
+# out: the firmware appends "ok CMD" (or "error CMD: WHY") to TOASTER_GADGET_CTL.ack.
+gadget_ctl() {
+	local cmd=$1 tries=200 before
+	local -a acks
+	mapfile -t acks <"$TOASTER_GADGET_CTL.ack"
+	before=${#acks[@]}
+	# A FIFO that went away would become a plain file here.
+	[ -p "$TOASTER_GADGET_CTL" ] || fail "$TOASTER_GADGET_CTL is gone: the firmware exited"
+	printf '%s\n' "$cmd" >"$TOASTER_GADGET_CTL"
+	while ((tries-- > 0)); do
+		mapfile -t acks <"$TOASTER_GADGET_CTL.ack"
+		if [ ${#acks[@]} -gt "$before" ]; then
+			[ "${acks[before]}" = "ok $cmd" ] || fail "'$cmd': the firmware said '${acks[before]}'"
+			return 0
+		fi
+		sleep 0.05
+	done
+	fail "'$cmd': no acknowledgement in $TOASTER_GADGET_CTL.ack"
+}
+
+# The reverse of wait_for_device: false if the node is still there.
+wait_for_device_gone() {
+	local tries=$((${1:-10} * 10))
+	while ((tries-- > 0)); do
+		[ -e "$TOASTER_DEV" ] || return 0
 		sleep 0.1
 	done
 	return 1

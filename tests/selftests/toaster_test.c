@@ -506,6 +506,21 @@ TEST_F(unplug, during_poll)
 	pthread_join(thread, NULL);
 }
 
+/*
+ * A transfer cut by the unplug fails as the host controller saw it (EIO,
+ * from -EPROTO), or with ENODEV if the hub noticed first; from then on,
+ * every call says ENODEV.
+ */
+static void toaster_expect_cut(struct __test_metadata *_metadata, int fd,
+			       int ret)
+{
+	EXPECT_TRUE(ret == -ENODEV || ret == -EIO) {
+		TH_LOG("cut by the unplug: %s", strerror(-ret));
+	}
+	EXPECT_TRUE(toaster_wait_node(false, 10));
+	EXPECT_EQ(-ENODEV, toaster_command(fd, "cancel"));
+}
+
 TEST_F(unplug, during_write)
 {
 	pthread_t thread;
@@ -513,18 +528,19 @@ TEST_F(unplug, during_write)
 	/* The toaster never answers a toast: the write waits in the driver. */
 	ASSERT_EQ(0, toaster_gadget_control("fault hang toast"));
 	pthread_create(&thread, NULL, toaster_unplug_soon, NULL);
-	EXPECT_EQ(-ENODEV, toaster_command(self->fd, "toast"));
+	toaster_expect_cut(_metadata, self->fd, toaster_command(self->fd, "toast"));
 	pthread_join(thread, NULL);
 }
 
 TEST_F(unplug, during_ioctl)
 {
 	pthread_t thread;
+	int ret;
 
 	ASSERT_EQ(0, toaster_gadget_control("fault hang cancel"));
 	pthread_create(&thread, NULL, toaster_unplug_soon, NULL);
-	EXPECT_EQ(-1, ioctl(self->fd, TOASTER_IOC_CANCEL));
-	EXPECT_EQ(ENODEV, errno);
+	ret = ioctl(self->fd, TOASTER_IOC_CANCEL) ? -errno : 0;
+	toaster_expect_cut(_metadata, self->fd, ret);
 	pthread_join(thread, NULL);
 }
 
@@ -541,8 +557,19 @@ TEST_F(unplug, hung_device_times_out)
 	/* io_timeout_ms is 2000 by default; allow the slow guest some room. */
 	EXPECT_LE(1500, ms);
 	EXPECT_GE(10000, ms);
+	/*
+	 * What a user does with a hung toaster: pull it out and plug it in.
+	 * (Talking on to the emulator instead leaves gadgetfs's ep0 in a
+	 * state that dummy_hcd later trips over: a kernel use-after-free.)
+	 */
 	ASSERT_EQ(0, toaster_gadget_control("clear"));
-	/* The toaster answers again, and the driver with it. */
+	ASSERT_EQ(0, toaster_gadget_control("unplug"));
+	ASSERT_TRUE(toaster_wait_node(false, 10));
+	ASSERT_EQ(0, toaster_gadget_control("plug"));
+	ASSERT_TRUE(toaster_wait_node(true, 30));
+	close(self->fd);
+	self->fd = toaster_open(0);
+	ASSERT_LE(0, self->fd);
 	EXPECT_EQ(0, toaster_command(self->fd, "darkness 5"));
 }
 

@@ -1,0 +1,101 @@
+#!/bin/bash
+# Faults the firmware injects on command (toaster-gadget --control), as the
+# driver meets them: a request the toaster never answers fails with
+# ETIMEDOUT after io_timeout_ms, and the toaster answers again once
+# replugged; a refused
+# (stalled) request fails and changes nothing; malformed notifications are
+# dropped and the status stays sane while good ones still get through.
+# Skips unless the firmware was started with --control.
+set -euo pipefail
+. "$(dirname "$0")/../lib.sh"
+
+[ -p "$TOASTER_GADGET_CTL" ] || { echo "no control FIFO at $TOASTER_GADGET_CTL: toaster-gadget runs without --control"; exit 4; }
+
+# Writes a command that must fail.  The driver turns a stall into EIO, or
+# EPERM/EBUSY when the status it then reads says why: any error will do.
+command_refused() {
+	local err
+	if err=$({ printf '%s\n' "$1" >"$TOASTER_DEV"; } 2>&1); then
+		fail "'$1' succeeded $2"
+	fi
+	echo "'$1' $2: failed with '${err##*: }'"
+}
+
+# Leave no fault behind for the next test, pass or fail.
+cleanup() { [ -p "$TOASTER_GADGET_CTL" ] && printf 'clear\n' >"$TOASTER_GADGET_CTL"; }
+trap cleanup EXIT
+
+now_ms() { local t=${EPOCHREALTIME//[.,]/}; echo $((t / 1000)); }
+
+# How many times the kernel has logged this so far.
+log_count() {
+	local n
+	n=$(dmesg | grep -c -- "$1") || true
+	echo "${n:-0}"
+}
+
+gadget_ctl clear
+reset_toaster
+
+# --- hang: the toaster never answers TOAST --------------------------------
+timeout_ms=$(</sys/module/toaster/parameters/io_timeout_ms)
+gadget_ctl "fault hang toast"
+start=$(now_ms)
+command_fails "Connection timed out" toast
+took=$(($(now_ms) - start))
+((took >= timeout_ms - 50)) || fail "timed out after $took ms, before io_timeout_ms ($timeout_ms)"
+((took < timeout_ms + 3000)) || fail "took $took ms to time out, io_timeout_ms is $timeout_ms"
+echo "hang: toast timed out after $took ms (io_timeout_ms $timeout_ms)"
+
+# What a person does with a hung toaster: unplug it and plug it back in.
+# (Talking on to it instead leaves gadgetfs's ep0 in a state that
+# dummy_hcd trips over later: a kernel use-after-free, not ours to test.)
+gadget_ctl "clear hang toast"
+gadget_ctl unplug
+wait_for_device_gone 10 || fail "$TOASTER_DEV still there after unplug"
+gadget_ctl plug
+wait_for_device 30 || fail "$TOASTER_DEV did not come back after plug"
+# The hung toast never started, and the toaster answers again.
+read_status
+[[ ${STATUS[state]} =~ ^(idle|cancelled|done)$ ]] || fail "after a toast that hung: state ${STATUS[state]}"
+command_ok toast
+read_status
+[[ ${STATUS[state]} =~ ^(heating|toasting)$ ]] || fail "toast after the replug: state ${STATUS[state]}"
+command_ok cancel
+expect_status state cancelled
+
+# --- stall: the toaster refuses TOAST although it could -------------------
+gadget_ctl "fault stall toast"
+command_refused toast "with stall=toast"
+expect_status state cancelled
+gadget_ctl "clear stall"
+command_ok "darkness 5"
+expect_status darkness 5
+
+# --- garbage-notify: a malformed notification before every good one -------
+dropped=$(log_count "dropped a malformed notification")
+gadget_ctl "fault garbage-notify"
+# The longest toast, so it is still on when we cancel it.
+command_ok "toast 10"
+# Until it toasts, the state only moves on through notifications; every
+# snapshot on the way must make sense.
+for ((i = 0; i < 600; i++)); do
+	read_status
+	[[ ${STATUS[state]} =~ ^(heating|toasting)$ ]] || fail "garbage-notify: state '${STATUS[state]}'"
+	[ "${STATUS[darkness]}" = 10 ] || fail "garbage-notify: darkness '${STATUS[darkness]}', want 10"
+	temp=${STATUS[temperature_c]}
+	if ! [[ $temp =~ ^[0-9]+$ ]] || ((temp < 15 || temp > 205)); then
+		fail "garbage-notify: temperature '$temp'"
+	fi
+	[ "${STATUS[state]}" = toasting ] && break
+	sleep 0.1
+done
+[ "${STATUS[state]}" = toasting ] || fail "garbage-notify: never saw toasting (last '${STATUS[state]}')"
+now_dropped=$(log_count "dropped a malformed notification")
+((now_dropped > dropped)) || fail "garbage-notify: the kernel logged no dropped notification"
+echo "garbage-notify: status sane through heating, $((now_dropped - dropped)) drops logged"
+gadget_ctl "clear garbage-notify"
+command_ok cancel
+read_status
+[[ ${STATUS[state]} =~ ^(cancelled|done)$ ]] || fail "garbage-notify: after cancel, state ${STATUS[state]}"
+reset_toaster

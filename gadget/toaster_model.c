@@ -362,16 +362,3 @@ uint8_t toaster_model_wire_event(unsigned int events)
 	return TOASTER_EVENT_NONE;
 }
 
-const char *toaster_state_name(unsigned int state)
-{
-	static const char *const names[TOASTER_STATE_COUNT] = {
-		[TOASTER_STATE_IDLE] = "idle",
-		[TOASTER_STATE_HEATING] = "heating",
-		[TOASTER_STATE_TOASTING] = "toasting",
-		[TOASTER_STATE_DONE] = "done",
-		[TOASTER_STATE_CANCELLED] = "cancelled",
-		[TOASTER_STATE_FAULT] = "fault",
-	};
-
-	return state < TOASTER_STATE_COUNT ? names[state] : "?";
-}

@@ -113,6 +113,5 @@ void toaster_model_status(const struct toaster_model *m, uint8_t event,
 /* The single wire event that best describes an event mask. */
 uint8_t toaster_model_wire_event(unsigned int events);
 
-const char *toaster_state_name(unsigned int state);
 
 #endif /* TOASTER_MODEL_H */

@@ -63,6 +63,24 @@ enum toaster_state {
 	TOASTER_STATE_COUNT
 };
 
+/*
+ * The name of each state: what /dev/toasterN and sysfs print, what the
+ * tools show and parse.  Written down here, once, like the numbers.
+ */
+static inline const char *toaster_state_name(unsigned int state)
+{
+	static const char * const names[TOASTER_STATE_COUNT] = {
+		[TOASTER_STATE_IDLE] = "idle",
+		[TOASTER_STATE_HEATING] = "heating",
+		[TOASTER_STATE_TOASTING] = "toasting",
+		[TOASTER_STATE_DONE] = "done",
+		[TOASTER_STATE_CANCELLED] = "cancelled",
+		[TOASTER_STATE_FAULT] = "fault",
+	};
+
+	return state < TOASTER_STATE_COUNT ? names[state] : "unknown";
+}
+
 /* toaster_wire_status.flags */
 #define TOASTER_FLAG_LOCKED		0x01
 #define TOASTER_FLAG_LOOPBACK		0x02

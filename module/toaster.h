@@ -45,7 +45,6 @@ struct toaster_snapshot {
 
 int toaster_parse_command(const char *buf, size_t len,
 			  struct toaster_command *cmd);
-const char *toaster_state_name(enum toaster_state state);
 size_t toaster_format_status(const struct toaster_snapshot *snap, char *buf,
 			     size_t size);
 int toaster_decode_status(const void *buf, size_t len,

@@ -114,23 +114,6 @@ int toaster_parse_command(const char *buf, size_t len,
 }
 EXPORT_SYMBOL_IF_KUNIT(toaster_parse_command);
 
-static const char * const toaster_state_names[TOASTER_STATE_COUNT] = {
-	[TOASTER_STATE_IDLE] = "idle",
-	[TOASTER_STATE_HEATING] = "heating",
-	[TOASTER_STATE_TOASTING] = "toasting",
-	[TOASTER_STATE_DONE] = "done",
-	[TOASTER_STATE_CANCELLED] = "cancelled",
-	[TOASTER_STATE_FAULT] = "fault",
-};
-
-const char *toaster_state_name(enum toaster_state state)
-{
-	if ((unsigned int)state >= TOASTER_STATE_COUNT)
-		return "unknown";
-	return toaster_state_names[state];
-}
-EXPORT_SYMBOL_IF_KUNIT(toaster_state_name);
-
 /**
  * toaster_format_status() - the text a read() of /dev/toasterN returns
  * @snap: the status

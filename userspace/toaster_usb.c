@@ -142,7 +142,7 @@ static void toaster_print_status(const struct toaster_status *st)
 	       "safety_lock: %d\n"
 	       "toasts: %u\n"
 	       "errors: %u\n",
-	       toaster_usb_state_name(st->state), st->darkness,
+	       toaster_state_name(st->state), st->darkness,
 	       st->temperature_c, st->remaining_ms,
 	       !!(st->flags & TOASTER_FLAG_LOCKED), st->toasts, st->errors);
 }
@@ -196,7 +196,7 @@ static void toaster_print_notification(const struct toaster_status *st)
 {
 	printf("seq=%u event=%s state=%s darkness=%u temperature_c=%d remaining_ms=%u safety_lock=%d toasts=%u errors=%u\n",
 	       st->seq, toaster_usb_event_name(st->event),
-	       toaster_usb_state_name(st->state), st->darkness,
+	       toaster_state_name(st->state), st->darkness,
 	       st->temperature_c, st->remaining_ms,
 	       !!(st->flags & TOASTER_FLAG_LOCKED), st->toasts, st->errors);
 	/* whoever reads a pipe wants each line as it happens */
@@ -280,7 +280,7 @@ static int toaster_cmd_toast(struct toaster_usb *t, unsigned int darkness,
 		else if (before.state == TOASTER_STATE_HEATING ||
 			 before.state == TOASTER_STATE_TOASTING)
 			fprintf(stderr, "toaster-usb: the toaster refused TOAST: it is already %s\n",
-				toaster_usb_state_name(before.state));
+				toaster_state_name(before.state));
 		else
 			fprintf(stderr, "toaster-usb: the toaster refused TOAST %u (darkness out of range?)\n",
 				darkness);

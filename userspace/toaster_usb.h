@@ -137,7 +137,6 @@ struct toaster_loopback_result {
 int toaster_usb_loopback(struct toaster_usb *t, size_t size, unsigned int count,
 			 unsigned int depth, struct toaster_loopback_result *res);
 
-const char *toaster_usb_state_name(unsigned int state);
 const char *toaster_usb_event_name(unsigned int event);
 
 /* Runs every conformance check; returns an enum toaster_exit. */

@@ -105,7 +105,7 @@ static const char *toaster_st(const struct toaster_status *st)
 	which ^= 1;
 	snprintf(buf[which], sizeof(buf[which]),
 		 "state %s, darkness %u, flags 0x%02x, %d C, %u ms left, seq %u",
-		 toaster_usb_state_name(st->state), st->darkness, st->flags,
+		 toaster_state_name(st->state), st->darkness, st->flags,
 		 st->temperature_c, st->remaining_ms, st->seq);
 	return buf[which];
 }
@@ -833,7 +833,7 @@ static const char *toaster_states_str(const struct toaster_watch *w)
 	buf[0] = '\0';
 	for (i = 0; i < w->nstates && i < sizeof(w->states); i++)
 		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s%s", i ? " -> " : "",
-					toaster_usb_state_name(w->states[i]));
+					toaster_state_name(w->states[i]));
 	return w->nstates ? buf : "none";
 }
 

@@ -26,21 +26,6 @@
 
 volatile sig_atomic_t toaster_usb_stop;
 
-const char *toaster_usb_state_name(unsigned int state)
-{
-	/* the driver's names, so scripts can parse either */
-	static const char *const names[TOASTER_STATE_COUNT] = {
-		[TOASTER_STATE_IDLE] = "idle",
-		[TOASTER_STATE_HEATING] = "heating",
-		[TOASTER_STATE_TOASTING] = "toasting",
-		[TOASTER_STATE_DONE] = "done",
-		[TOASTER_STATE_CANCELLED] = "cancelled",
-		[TOASTER_STATE_FAULT] = "fault",
-	};
-
-	return state < TOASTER_STATE_COUNT && names[state] ? names[state] : "?";
-}
-
 const char *toaster_usb_event_name(unsigned int event)
 {
 	switch (event) {

@@ -184,7 +184,7 @@ static int toasterctl_cmd_status(int fd, const char *dev, bool json, bool info_o
 				      "toasts:        %u\n"
 				      "errors:        %u\n",
 				      dev, info.model, info.serial, fw,
-				      toasterctl_state_name(st.state),
+				      toaster_state_name(st.state),
 				      (unsigned int)st.darkness, (int)st.temperature_c,
 				      (unsigned int)(st.remaining_ms / 1000),
 				      (unsigned int)(st.remaining_ms % 1000 / 100),
@@ -431,7 +431,7 @@ static int toasterctl_cmd_toast(int fd, const char *dev, const struct toasterctl
 		return TOASTERCTL_EXIT_FAULT;
 	default:
 		fprintf(stderr, "%s: %s: toast ended in state %s\n", toasterctl_prog,
-			dev, toasterctl_state_name(st.state));
+			dev, toaster_state_name(st.state));
 		return TOASTERCTL_EXIT_DEVICE;
 	}
 }

@@ -165,26 +165,6 @@ int toasterctl_parse_args(int argc, char *const argv[],
 
 /* ---- names and messages ------------------------------------------------- */
 
-/*
- * The header gives the values but no names; keyed by the enum so that a
- * renumbering cannot silently shift them.
- */
-static const char *const toasterctl_state_names[TOASTER_STATE_COUNT] = {
-	[TOASTER_STATE_IDLE] = "idle",
-	[TOASTER_STATE_HEATING] = "heating",
-	[TOASTER_STATE_TOASTING] = "toasting",
-	[TOASTER_STATE_DONE] = "done",
-	[TOASTER_STATE_CANCELLED] = "cancelled",
-	[TOASTER_STATE_FAULT] = "fault",
-};
-
-const char *toasterctl_state_name(uint32_t state)
-{
-	if (state >= TOASTER_STATE_COUNT || !toasterctl_state_names[state])
-		return "unknown";
-	return toasterctl_state_names[state];
-}
-
 const char *toasterctl_strerror(int err)
 {
 	switch (err) {
@@ -524,7 +504,7 @@ void toasterctl_json_status(struct toasterctl_buf *b, const char *device,
 		toasterctl_buf_printf(b, ",");
 	}
 	toasterctl_buf_printf(b, "\"state\":");
-	toasterctl_json_string(b, toasterctl_state_name(st->state));
+	toasterctl_json_string(b, toaster_state_name(st->state));
 	toasterctl_buf_printf(b,
 			      ",\"darkness\":%u,\"temperature_c\":%d,\"remaining_ms\":%u,"
 			      "\"safety_lock\":%s,\"toasts\":%u,\"errors\":%u}",
@@ -549,7 +529,7 @@ void toasterctl_format_progress(struct toasterctl_buf *b,
 	for (i = 0; i < bar_width; i++)
 		toasterctl_buf_printf(b, "%c", i < filled ? '#' : '.');
 	toasterctl_buf_printf(b, "] %-9s %4d C  %u.%u s left",
-			      toasterctl_state_name(st->state),
+			      toaster_state_name(st->state),
 			      (int)st->temperature_c, rem / 1000, rem % 1000 / 100);
 }
 
@@ -559,7 +539,7 @@ void toasterctl_format_line(struct toasterctl_buf *b,
 	toasterctl_buf_printf(b,
 			      "state=%s darkness=%u temperature_c=%d remaining_ms=%u "
 			      "safety_lock=%u toasts=%u errors=%u",
-			      toasterctl_state_name(st->state),
+			      toaster_state_name(st->state),
 			      (unsigned int)st->darkness, (int)st->temperature_c,
 			      (unsigned int)st->remaining_ms,
 			      (unsigned int)st->safety_lock,

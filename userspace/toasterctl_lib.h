@@ -63,8 +63,6 @@ int toasterctl_parse_args(int argc, char *const argv[],
 /* "1".."10" only: no sign, no spaces, no trailing text.  0 or -1. */
 int toasterctl_parse_darkness(const char *s, unsigned int *out);
 
-/* A name for a TOASTER_STATE_* value; "unknown" outside the enum. */
-const char *toasterctl_state_name(uint32_t state);
 
 /* What an errno means for a toaster, and the exit code it leads to. */
 const char *toasterctl_strerror(int err);

@@ -55,7 +55,7 @@ echo "toasting: active; cancelled: suspended"
 # A reset keeps the driver bound and the node in place.
 echo on >"$power/control"
 exec 3<"$TOASTER_DEV"
-usbreset 1209:0001 >/dev/null ||
+usbreset "$(toaster_proto_id TOASTER_VENDOR_ID):$(toaster_proto_id TOASTER_PRODUCT_ID)" >/dev/null ||
 	fail "usbreset failed"
 [ -e "$TOASTER_DEV" ] || fail "$TOASTER_DEV gone after reset"
 # The file opened before the reset still works.

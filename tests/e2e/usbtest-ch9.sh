@@ -13,18 +13,8 @@
 set -euo pipefail
 . "$(dirname "$0")/../lib.sh"
 
-proto=$(dirname "$0")/../../include/toaster_proto.h
-# The IDs from the one place they are written down.
-id_of() {
-	local line
-	while read -r line; do
-		[[ $line =~ ^#define[[:space:]]+$1[[:space:]]+0x([0-9a-fA-F]{4}) ]] &&
-			{ echo "${BASH_REMATCH[1],,}"; return 0; }
-	done <"$proto"
-	fail "no $1 in $proto"
-}
-vid=$(id_of TOASTER_VENDOR_ID)
-pid=$(id_of TOASTER_PRODUCT_ID)
+vid=$(toaster_proto_id TOASTER_VENDOR_ID)
+pid=$(toaster_proto_id TOASTER_PRODUCT_ID)
 # Per test: -c iterations.  -t10 keeps 32 requests queued (testusb's -g
 # default) and runs count x 32 of them, each subcase 2 x count times.
 t9_count=20

@@ -140,11 +140,11 @@ static void test_darkness(void)
 
 static void test_names(void)
 {
-	CHECK_STR(toasterctl_state_name(TOASTER_STATE_IDLE), "idle");
-	CHECK_STR(toasterctl_state_name(TOASTER_STATE_DONE), "done");
-	CHECK_STR(toasterctl_state_name(TOASTER_STATE_FAULT), "fault");
-	CHECK_STR(toasterctl_state_name(TOASTER_STATE_COUNT), "unknown");
-	CHECK_STR(toasterctl_state_name(0xffffffffu), "unknown");
+	CHECK_STR(toaster_state_name(TOASTER_STATE_IDLE), "idle");
+	CHECK_STR(toaster_state_name(TOASTER_STATE_DONE), "done");
+	CHECK_STR(toaster_state_name(TOASTER_STATE_FAULT), "fault");
+	CHECK_STR(toaster_state_name(TOASTER_STATE_COUNT), "unknown");
+	CHECK_STR(toaster_state_name(0xffffffffu), "unknown");
 	CHECK(strstr(toasterctl_strerror(EPERM), "safety lock is on"));
 	CHECK(strstr(toasterctl_strerror(EBUSY), "already toasting"));
 	CHECK(strstr(toasterctl_strerror(ENODEV), "toaster unplugged"));

@@ -99,3 +99,36 @@ command_ok cancel
 read_status
 [[ ${STATUS[state]} =~ ^(cancelled|done)$ ]] || fail "garbage-notify: after cancel, state ${STATUS[state]}"
 reset_toaster
+
+# --- short: half a status reply --------------------------------------------
+# The darkness request goes through; the status read after it comes back
+# short, and the driver refuses to guess: EIO.
+gadget_ctl "fault short get_status"
+command_fails "Input/output error" "darkness 6"
+gadget_ctl "clear short"
+command_ok "darkness 6"
+expect_status darkness 6
+echo "short: a short status reply is EIO; the next whole one is taken"
+
+# --- overheat: the heater faults; only cancel clears it ---------------------
+read_status
+errors=${STATUS[errors]}
+gadget_ctl overheat
+wait_for_status state fault 100
+expect_status errors $((errors + 1))
+command_refused toast "in fault"
+expect_status state fault
+command_ok cancel
+expect_status state idle
+echo "overheat: fault, errors counted, toast refused until cancel"
+
+# --- slow-bulk: each bulk transfer is held up ---------------------------------
+gadget_ctl "fault slow-bulk 400"
+start=$(now_ms)
+toaster-usb loopback --size 4096 --count 2 >/dev/null || fail "loopback with slow-bulk failed"
+took=$(($(now_ms) - start))
+gadget_ctl "clear slow-bulk"
+wait_for_device 10 || fail "$TOASTER_DEV did not come back after toaster-usb"
+((took >= 800)) || fail "slow-bulk=400: two transfers took only $took ms"
+echo "slow-bulk: two 4 KiB loopbacks took $took ms"
+reset_toaster

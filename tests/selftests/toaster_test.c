@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -333,6 +334,30 @@ TEST(poll_wakes_on_change)
 	ASSERT_LT(0, pread(fd, text, sizeof(text), 0));
 	EXPECT_NE(NULL, strstr(text, "darkness: 6\n"));
 	toaster_reset(other);
+	close(other);
+	close(fd);
+}
+
+TEST(epoll_wakes_on_change)
+{
+	struct epoll_event ev = { .events = EPOLLIN }, got;
+	char text[512];
+	int fd = toaster_open(0), other = toaster_open(0), ep;
+
+	ASSERT_LE(0, fd);
+	ASSERT_LE(0, other);
+	toaster_reset(other);
+	toaster_wait_quiet(other);
+	ep = epoll_create1(0);
+	ASSERT_LE(0, ep);
+	ASSERT_EQ(0, epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev));
+	ASSERT_LT(0, pread(fd, text, sizeof(text), 0));
+	EXPECT_EQ(0, epoll_wait(ep, &got, 1, 200));
+	ASSERT_EQ(0, toaster_command(other, "darkness 8"));
+	ASSERT_EQ(1, epoll_wait(ep, &got, 1, 5000));
+	EXPECT_TRUE(got.events & EPOLLIN);
+	toaster_reset(other);
+	close(ep);
 	close(other);
 	close(fd);
 }

@@ -10,6 +10,22 @@
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
+/*
+ * What read() of /dev/toasterN returns: one "key: value" line per field,
+ * always in this order, so that scripts can rely on it.  The arguments:
+ * state name (string), darkness (unsigned), temperature_c (int),
+ * remaining_ms (unsigned), safety_lock (int, 0 or 1), toasts (unsigned),
+ * errors (unsigned).
+ */
+#define TOASTER_STATUS_TEXT_FORMAT					\
+	"state: %s\n"							\
+	"darkness: %u\n"						\
+	"temperature_c: %d\n"						\
+	"remaining_ms: %u\n"						\
+	"safety_lock: %d\n"						\
+	"toasts: %u\n"							\
+	"errors: %u\n"
+
 /* Unassigned in Documentation/userspace-api/ioctl/ioctl-number.rst. */
 #define TOASTER_IOC_MAGIC	0xB9
 

@@ -13,6 +13,7 @@
 #include <asm/byteorder.h>
 
 #include "toaster.h"
+#include "toaster_ioctl.h"
 
 struct toaster_word {
 	const char *text;
@@ -127,14 +128,7 @@ EXPORT_SYMBOL_IF_KUNIT(toaster_parse_command);
 size_t toaster_format_status(const struct toaster_snapshot *snap, char *buf,
 			     size_t size)
 {
-	return scnprintf(buf, size,
-			 "state: %s\n"
-			 "darkness: %u\n"
-			 "temperature_c: %d\n"
-			 "remaining_ms: %u\n"
-			 "safety_lock: %d\n"
-			 "toasts: %u\n"
-			 "errors: %u\n",
+	return scnprintf(buf, size, TOASTER_STATUS_TEXT_FORMAT,
 			 toaster_state_name(snap->state), snap->darkness,
 			 snap->temperature_c, snap->remaining_ms,
 			 snap->safety_lock, snap->toasts, snap->errors);

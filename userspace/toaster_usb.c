@@ -18,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "toaster_ioctl.h"
 #include "toaster_usb.h"
 
 /* Notifications are read in slices this long, so a signal is noticed. */
@@ -132,17 +133,10 @@ static int toaster_request_failed(const char *what, int rc)
 	return toaster_usb_exit_code(rc);
 }
 
-static void toaster_print_status(const struct toaster_status *st)
+static void toaster_print_status(const struct toaster_usb_status *st)
 {
-	/* the same keys, in the same order, as a read() of /dev/toasterN */
-	printf("state: %s\n"
-	       "darkness: %u\n"
-	       "temperature_c: %d\n"
-	       "remaining_ms: %u\n"
-	       "safety_lock: %d\n"
-	       "toasts: %u\n"
-	       "errors: %u\n",
-	       toaster_state_name(st->state), st->darkness,
+	/* the same text as a read() of /dev/toasterN, so scripts parse either */
+	printf(TOASTER_STATUS_TEXT_FORMAT, toaster_state_name(st->state), st->darkness,
 	       st->temperature_c, st->remaining_ms,
 	       !!(st->flags & TOASTER_FLAG_LOCKED), st->toasts, st->errors);
 }
@@ -159,7 +153,7 @@ static void toaster_wire_string(char *dst, const char *src, size_t len)
 
 static int toaster_cmd_status(struct toaster_usb *t)
 {
-	struct toaster_status st;
+	struct toaster_usb_status st;
 	int rc;
 
 	rc = toaster_usb_get_status(t, &st);
@@ -192,7 +186,7 @@ static int toaster_cmd_info(struct toaster_usb *t)
 	return TOASTER_EXIT_OK;
 }
 
-static void toaster_print_notification(const struct toaster_status *st)
+static void toaster_print_notification(const struct toaster_usb_status *st)
 {
 	printf("seq=%u event=%s state=%s darkness=%u temperature_c=%d remaining_ms=%u safety_lock=%d toasts=%u errors=%u\n",
 	       st->seq, toaster_usb_event_name(st->event),
@@ -224,7 +218,7 @@ static int64_t toaster_now_ms(void)
 static int toaster_wait_toast(struct toaster_usb *t, uint16_t seq,
 			      uint32_t remaining_ms)
 {
-	struct toaster_status st;
+	struct toaster_usb_status st;
 	int64_t deadline;
 	int rc, len;
 
@@ -260,7 +254,7 @@ static int toaster_wait_toast(struct toaster_usb *t, uint16_t seq,
 static int toaster_cmd_toast(struct toaster_usb *t, unsigned int darkness,
 			     bool wait)
 {
-	struct toaster_status before, st;
+	struct toaster_usb_status before, st;
 	int rc;
 
 	/* what is queued now predates the toast; the status says how far */
@@ -312,7 +306,7 @@ static int toaster_cmd_simple(struct toaster_usb *t, const char *name,
 static int toaster_cmd_loopback(struct toaster_usb *t, const struct toaster_opts *o)
 {
 	struct toaster_loopback_result res;
-	struct toaster_status st;
+	struct toaster_usb_status st;
 	double total = (double)o->size * o->count;
 	int rc, off_rc, drained;
 

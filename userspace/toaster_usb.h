@@ -47,7 +47,7 @@ struct toaster_usb {
 };
 
 /* A struct toaster_wire_status in host byte order. */
-struct toaster_status {
+struct toaster_usb_status {
 	uint8_t		state;
 	uint8_t		darkness;
 	uint8_t		flags;
@@ -84,9 +84,9 @@ int toaster_usb_in(struct toaster_usb *t, uint8_t request, void *buf,
 		   uint16_t len);
 
 void toaster_usb_decode_status(const struct toaster_wire_status *w,
-			       struct toaster_status *st);
+			       struct toaster_usb_status *st);
 /* 0, a libusb error, or LIBUSB_ERROR_OVERFLOW for a reply of the wrong size. */
-int toaster_usb_get_status(struct toaster_usb *t, struct toaster_status *st);
+int toaster_usb_get_status(struct toaster_usb *t, struct toaster_usb_status *st);
 int toaster_usb_get_info(struct toaster_usb *t, struct toaster_wire_info *info);
 
 /*
@@ -94,7 +94,7 @@ int toaster_usb_get_info(struct toaster_usb *t, struct toaster_wire_info *info);
  * *len set (the notification decoded into *st only when *len is its size),
  * LIBUSB_ERROR_TIMEOUT if none came, or another libusb error.
  */
-int toaster_usb_notification(struct toaster_usb *t, struct toaster_status *st,
+int toaster_usb_notification(struct toaster_usb *t, struct toaster_usb_status *st,
 			     int *len, unsigned int timeout_ms);
 /* Throws away notifications queued before now; returns how many. */
 int toaster_usb_drain_notifications(struct toaster_usb *t);

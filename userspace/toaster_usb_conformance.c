@@ -97,7 +97,7 @@ static const char *toaster_rc(int rc)
 	return buf[which];
 }
 
-static const char *toaster_st(const struct toaster_status *st)
+static const char *toaster_st(const struct toaster_usb_status *st)
 {
 	static char buf[2][128];
 	static int which;
@@ -131,7 +131,7 @@ static bool toaster_cooking(unsigned int state)
 }
 
 /* A status the checks depend on; its failure is a failed check too. */
-static bool toaster_status(struct toaster_conf *c, struct toaster_status *st)
+static bool toaster_status(struct toaster_conf *c, struct toaster_usb_status *st)
 {
 	int rc = toaster_usb_get_status(c->t, st);
 
@@ -481,7 +481,7 @@ static void toaster_conf_status(struct toaster_conf *c)
 		struct toaster_wire_status	w;
 		unsigned char			b[sizeof(struct toaster_wire_status) + 16];
 	} u;
-	struct toaster_status st;
+	struct toaster_usb_status st;
 	int rc;
 
 	memset(&u, 0, sizeof(u));
@@ -521,7 +521,7 @@ static void toaster_conf_status(struct toaster_conf *c)
  * into *st; the caller checks the effect.  Returns the request's result.
  */
 static int toaster_send(struct toaster_conf *c, uint8_t request, uint16_t value,
-			struct toaster_status *st)
+			struct toaster_usb_status *st)
 {
 	int rc = toaster_usb_out(c->t, request, value);
 	int src = toaster_usb_get_status(c->t, st);
@@ -536,7 +536,7 @@ static void toaster_conf_settings(struct toaster_conf *c)
 	static const uint16_t darkness[] = {
 		TOASTER_DARKNESS_MIN, TOASTER_DARKNESS_MAX, TOASTER_DARKNESS_DEFAULT,
 	};
-	struct toaster_status before, st;
+	struct toaster_usb_status before, st;
 	uint16_t seq;
 	unsigned int i;
 	int rc;
@@ -631,7 +631,7 @@ static void toaster_conf_errors(struct toaster_conf *c)
 	};
 	unsigned int unknown[4], nunknown = 0, r, i, top = 0;
 	uint16_t ifnum = c->t->ifnum;
-	struct toaster_status before, st;
+	struct toaster_usb_status before, st;
 
 	/* the edges of the request space and the first number after ours */
 	for (r = 0; r < 256; r++) {
@@ -695,7 +695,7 @@ static void toaster_conf_errors(struct toaster_conf *c)
 
 static bool toaster_conf_cool(struct toaster_conf *c)
 {
-	struct toaster_status st;
+	struct toaster_usb_status st;
 	int64_t deadline = toaster_ms() + TOASTER_CONF_COOL_WAIT_MS;
 	bool said = false;
 
@@ -717,7 +717,7 @@ static bool toaster_conf_cool(struct toaster_conf *c)
 }
 
 /* Starts from a drained interrupt endpoint; returns the status before. */
-static bool toaster_conf_quiet(struct toaster_conf *c, struct toaster_status *st)
+static bool toaster_conf_quiet(struct toaster_conf *c, struct toaster_usb_status *st)
 {
 	int rc = toaster_usb_drain_notifications(c->t);
 
@@ -746,11 +746,11 @@ struct toaster_watch {
 	bool		over;
 	bool		tried_toasting;
 	int		toasting_rc;
-	struct toaster_status last;
+	struct toaster_usb_status last;
 };
 
 static void toaster_watch_one(struct toaster_conf *c, struct toaster_watch *w,
-			      const struct toaster_status *st)
+			      const struct toaster_usb_status *st)
 {
 	w->notifications++;
 	if (st->event != TOASTER_EVENT_STATE && st->event != TOASTER_EVENT_TEMPERATURE &&
@@ -781,9 +781,9 @@ static void toaster_watch_one(struct toaster_conf *c, struct toaster_watch *w,
  * the deadline passes.  Returns 0 or a libusb error.
  */
 static int toaster_watch(struct toaster_conf *c, struct toaster_watch *w,
-			 const struct toaster_status *since, int64_t deadline)
+			 const struct toaster_usb_status *since, int64_t deadline)
 {
-	struct toaster_status st;
+	struct toaster_usb_status st;
 	int rc, len;
 
 	w->last = *since;
@@ -839,7 +839,7 @@ static const char *toaster_states_str(const struct toaster_watch *w)
 
 static void toaster_conf_toast(struct toaster_conf *c)
 {
-	struct toaster_status before, st, after;
+	struct toaster_usb_status before, st, after;
 	struct toaster_watch w;
 	bool heating_seen, seq_ok;
 	int rc;
@@ -909,7 +909,7 @@ static void toaster_conf_toast(struct toaster_conf *c)
 
 static void toaster_conf_cancel(struct toaster_conf *c)
 {
-	struct toaster_status before, st;
+	struct toaster_usb_status before, st;
 	struct toaster_watch w;
 	int rc;
 
@@ -956,7 +956,7 @@ static void toaster_conf_loopback(struct toaster_conf *c)
 {
 	static const size_t sizes[] = { 1, 511, 512, 513, 4096, 65536 };
 	struct toaster_loopback_result res;
-	struct toaster_status st;
+	struct toaster_usb_status st;
 	unsigned int i;
 	int rc;
 
@@ -997,7 +997,7 @@ static void toaster_conf_burn(struct toaster_conf *c)
 {
 	static unsigned char buf[TOASTER_BURN_MAX];
 	static const size_t sizes[] = { 100, TOASTER_BURN_MAX };
-	struct toaster_status st;
+	struct toaster_usb_status st;
 	size_t got, i;
 	int rc;
 
@@ -1023,7 +1023,7 @@ static void toaster_conf_burn(struct toaster_conf *c)
 
 /* ------------------------------------------------------------------ */
 
-static int toaster_restore(struct toaster_conf *c, struct toaster_status *st)
+static int toaster_restore(struct toaster_conf *c, struct toaster_usb_status *st)
 {
 	int rc;
 
@@ -1039,7 +1039,7 @@ static int toaster_restore(struct toaster_conf *c, struct toaster_status *st)
 	return rc;
 }
 
-static bool toaster_restored(const struct toaster_status *st)
+static bool toaster_restored(const struct toaster_usb_status *st)
 {
 	return st->darkness == TOASTER_DARKNESS_DEFAULT && !st->flags &&
 	       !toaster_cooking(st->state);
@@ -1059,7 +1059,7 @@ int toaster_usb_conformance(struct toaster_usb *t)
 		toaster_conf_burn,
 	};
 	struct toaster_conf c = { .t = t };
-	struct toaster_status st;
+	struct toaster_usb_status st;
 	size_t i;
 	int rc;
 

@@ -255,7 +255,7 @@ int toaster_usb_in(struct toaster_usb *t, uint8_t request, void *buf,
 }
 
 void toaster_usb_decode_status(const struct toaster_wire_status *w,
-			       struct toaster_status *st)
+			       struct toaster_usb_status *st)
 {
 	st->state = w->state;
 	st->darkness = w->darkness;
@@ -268,7 +268,7 @@ void toaster_usb_decode_status(const struct toaster_wire_status *w,
 	st->errors = le32toh(w->errors);
 }
 
-int toaster_usb_get_status(struct toaster_usb *t, struct toaster_status *st)
+int toaster_usb_get_status(struct toaster_usb *t, struct toaster_usb_status *st)
 {
 	struct toaster_wire_status w;
 	int n;
@@ -292,7 +292,7 @@ int toaster_usb_get_info(struct toaster_usb *t, struct toaster_wire_info *info)
 	return (size_t)n == sizeof(*info) ? 0 : LIBUSB_ERROR_OVERFLOW;
 }
 
-int toaster_usb_notification(struct toaster_usb *t, struct toaster_status *st,
+int toaster_usb_notification(struct toaster_usb *t, struct toaster_usb_status *st,
 			     int *len, unsigned int timeout_ms)
 {
 	/* room for more than a status: a longer packet must show, not overflow */
@@ -317,7 +317,7 @@ int toaster_usb_notification(struct toaster_usb *t, struct toaster_status *st,
 
 int toaster_usb_drain_notifications(struct toaster_usb *t)
 {
-	struct toaster_status st;
+	struct toaster_usb_status st;
 	int rc, len, n;
 
 	for (n = 0; n < TOASTER_USB_DRAIN_MAX; n++) {

@@ -7,16 +7,25 @@ set -euo pipefail
 tracing=/sys/kernel/tracing
 [ -d $tracing/events/toaster ] || fail "no toaster events in $tracing"
 reset_toaster
+# Enabling an event patches code that other CPUs may be running.  QEMU's
+# TCG has been seen to fumble that ("Oops: int3" in ttwu_do_activate): so
+# no comm recording, which would patch the scheduler's tracepoints too, and
+# a toaster at rest, so no notification is on its way through ours.
+echo 0 >$tracing/options/record-cmd
+wait_for_status temperature_c 20 300
 echo 0 >$tracing/tracing_on
 : >$tracing/trace
 echo 1 >$tracing/events/toaster/enable
 echo 1 >$tracing/tracing_on
-trap 'echo 0 >$tracing/events/toaster/enable' EXIT
+trap 'echo 0 >$tracing/events/toaster/enable; echo 1 >$tracing/options/record-cmd' EXIT
 
 command_ok "toast 2"
 sleep 1
 command_ok cancel
 echo 0 >$tracing/tracing_on
+# At rest again before the events are switched off (see above).
+wait_for_status temperature_c 20 300
+echo 0 >$tracing/events/toaster/enable
 
 requests=0 toasts=0 notifications=0
 while IFS= read -r line; do

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * KUnit tests for the toaster driver's logic: the command parser, the status
- * formatter, the notification decoder and the sequence comparison.
+ * formatter, the notification decoder and the sequence comparison.  This
+ * file carries the module's metadata for both suites of toaster_kunit.ko;
+ * toaster_status_test.c has the other.
  */
 
 #include <kunit/test.h>

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The toaster driver's pure logic: text commands in, status text out, wire
- * notifications decoded.  Nothing here touches USB, so KUnit (kunit/) tests
- * it directly.
+ * notifications decoded, and what the interrupt-IN completion decides.
+ * Nothing here touches USB, so KUnit (kunit/) tests it directly.
  */
 #ifndef _TOASTER_H
 #define _TOASTER_H
@@ -43,6 +43,41 @@ struct toaster_snapshot {
 	bool loopback;
 };
 
+/* A toast in progress: a new one is refused, and the toaster kept awake. */
+static inline bool toaster_is_busy(enum toaster_state state)
+{
+	return state == TOASTER_STATE_HEATING || state == TOASTER_STATE_TOASTING;
+}
+
+/*
+ * The status the interrupt endpoint keeps current, under the driver's
+ * status lock.  @gen counts changes, so a reader knows whether it has seen
+ * the latest; @pm_busy says whether a runtime PM reference is held for a
+ * toast in progress.
+ */
+struct toaster_status_cache {
+	struct toaster_snapshot status;
+	u64 gen;
+	bool pm_busy;
+};
+
+enum toaster_pm_change {
+	TOASTER_PM_KEEP,
+	TOASTER_PM_GET,		/* a toast began: hold the device awake */
+	TOASTER_PM_PUT,		/* it ended: let it autosuspend */
+};
+
+/*
+ * What became of a status offered to the cache, for the caller to act on
+ * once the lock is dropped.  @result: 0 taken, -EALREADY older than the
+ * cache, -EPROTO malformed, or the URB's error status.
+ */
+struct toaster_take {
+	int result;
+	bool changed;		/* readers must be woken */
+	enum toaster_pm_change pm;
+};
+
 int toaster_parse_command(const char *buf, size_t len,
 			  struct toaster_command *cmd);
 size_t toaster_format_status(const struct toaster_snapshot *snap, char *buf,
@@ -52,5 +87,10 @@ int toaster_decode_status(const void *buf, size_t len,
 bool toaster_seq_is_newer(u16 seq, u16 than);
 bool toaster_snapshot_equal(const struct toaster_snapshot *a,
 			    const struct toaster_snapshot *b);
+void toaster_cache_take(struct toaster_status_cache *cache,
+			const struct toaster_snapshot *snap, bool authoritative,
+			struct toaster_take *take);
+bool toaster_int_receive(struct toaster_status_cache *cache, int urb_status,
+			 const void *buf, size_t len, struct toaster_take *take);
 
 #endif /* _TOASTER_H */

@@ -32,6 +32,7 @@
 #include <linux/uaccess.h>
 #include <linux/usb.h>
 #include <linux/wait.h>
+#include <linux/workqueue.h>
 
 #include "toaster.h"
 #include "toaster_ioctl.h"
@@ -76,12 +77,10 @@ struct toaster {
 	struct usb_anchor submitted;
 	u8 bulk_in_addr;
 	u8 bulk_out_addr;
-	/* A runtime PM reference held while the toaster heats or toasts. */
-	bool pm_busy;
-
-	spinlock_t status_lock;		/* status, status_gen, disconnected */
-	struct toaster_snapshot status;
-	u64 status_gen;			/* counts changes of status */
+	spinlock_t status_lock;		/* cache, disconnected */
+	struct toaster_status_cache cache;
+	/* Reads the status once a resume has restarted the interrupt URB. */
+	struct work_struct refresh_work;
 	wait_queue_head_t status_wait;
 	struct fasync_struct *fasync;
 
@@ -115,88 +114,61 @@ static void toaster_delete(struct kref *kref)
 }
 
 /*
- * Takes a decoded status into the cache.  A notification is dropped when it
- * is older than what we hold (a GET_STATUS reply may overtake one in flight);
- * a GET_STATUS reply is always taken, since it is the device's word now.
+ * Carries out what toaster_cache_take() decided, outside the status lock.
+ * May run in atomic context.
  */
-static bool toaster_is_busy(enum toaster_state state)
+static void toaster_apply(struct toaster *dev, const struct toaster_take *take)
 {
-	return state == TOASTER_STATE_HEATING || state == TOASTER_STATE_TOASTING;
-}
-
-/*
- * Takes a decoded status into the cache.  A notification is dropped when it
- * is older than what we hold (a GET_STATUS reply may overtake one in flight);
- * a GET_STATUS reply is always taken, since it is the device's word now.
- * Returns whether the status was taken.  May run in atomic context.
- */
-static bool toaster_update_status(struct toaster *dev,
-				  const struct toaster_snapshot *snap,
-				  bool authoritative)
-{
-	bool taken, changed = false, pm_get = false, pm_put = false;
-	unsigned long flags;
-
-	spin_lock_irqsave(&dev->status_lock, flags);
-	taken = authoritative || toaster_seq_is_newer(snap->seq, dev->status.seq);
-	if (taken) {
-		changed = !toaster_snapshot_equal(snap, &dev->status);
-		dev->status = *snap;
-		if (changed)
-			dev->status_gen++;
-		/* No autosuspend in the middle of a toast, files open or not. */
-		if (toaster_is_busy(snap->state) != dev->pm_busy) {
-			dev->pm_busy = !dev->pm_busy;
-			pm_get = dev->pm_busy;
-			pm_put = !dev->pm_busy;
-		}
-	}
-	spin_unlock_irqrestore(&dev->status_lock, flags);
-
-	if (pm_get)
+	if (take->pm == TOASTER_PM_GET)
 		usb_autopm_get_interface_no_resume(dev->intf);
-	if (pm_put)
+	else if (take->pm == TOASTER_PM_PUT)
 		usb_autopm_put_interface_async(dev->intf);
-	if (changed) {
+	if (take->changed) {
 		wake_up_interruptible(&dev->status_wait);
 		kill_fasync(&dev->fasync, SIGIO, POLL_IN);
 	}
-	return taken;
 }
 
+/* A GET_STATUS reply: always taken, as the device's word now. */
+static void toaster_set_status(struct toaster *dev,
+			       const struct toaster_snapshot *snap)
+{
+	struct toaster_take take;
+	unsigned long flags;
+
+	spin_lock_irqsave(&dev->status_lock, flags);
+	toaster_cache_take(&dev->cache, snap, true, &take);
+	spin_unlock_irqrestore(&dev->status_lock, flags);
+	toaster_apply(dev, &take);
+}
+
+/* The decisions are toaster_int_receive()'s, which KUnit tests. */
 static void toaster_int_complete(struct urb *urb)
 {
 	struct toaster *dev = urb->context;
-	struct toaster_snapshot snap;
-	int status = urb->status;
+	struct toaster_take take;
+	unsigned long flags;
+	bool resubmit;
 	int ret;
 
-	switch (status) {
-	case 0:
-		break;
-	case -ECONNRESET:
-	case -ENOENT:
-	case -ESHUTDOWN:
-		/* Killed, poisoned or unplugged: do not resubmit. */
+	spin_lock_irqsave(&dev->status_lock, flags);
+	resubmit = toaster_int_receive(&dev->cache, urb->status, dev->int_buf,
+				       urb->actual_length, &take);
+	spin_unlock_irqrestore(&dev->status_lock, flags);
+	if (!resubmit)
 		return;
-	default:
-		dev_dbg(&dev->intf->dev, "interrupt IN status %d\n", status);
-		trace_toaster_notify(dev->intf, status, urb->actual_length,
-				     dev->int_buf, status);
-		goto resubmit;
-	}
 
-	ret = toaster_decode_status(dev->int_buf, urb->actual_length, &snap);
-	if (ret)
+	trace_toaster_notify(dev->intf, urb->status, urb->actual_length,
+			     dev->int_buf, take.result);
+	if (urb->status)
+		dev_dbg(&dev->intf->dev, "interrupt IN status %d\n",
+			urb->status);
+	else if (take.result == -EPROTO)
 		dev_warn_ratelimited(&dev->intf->dev,
 				     "dropped a malformed notification (%u bytes)\n",
 				     urb->actual_length);
-	else if (!toaster_update_status(dev, &snap, false))
-		ret = -EALREADY;	/* older than what we have */
-	trace_toaster_notify(dev->intf, status, urb->actual_length,
-			     dev->int_buf, ret);
+	toaster_apply(dev, &take);
 
-resubmit:
 	ret = usb_submit_urb(urb, GFP_ATOMIC);
 	/* -EPERM: poisoned by disconnect, which is what we want. */
 	if (ret && ret != -EPERM && ret != -ENODEV)
@@ -362,8 +334,35 @@ static int toaster_refresh_status(struct toaster *dev)
 		dev_warn(&dev->intf->dev, "malformed status reply\n");
 		return -EIO;
 	}
-	toaster_update_status(dev, &snap, true);
+	toaster_set_status(dev, &snap);
 	return 0;
+}
+
+/*
+ * Notifications sent while the interrupt URB was stopped are lost, so a
+ * resume must ask for the status.  It does so here, on a freezable
+ * workqueue, rather than in the resume callback: a system resume then does
+ * not wait on a round trip to the toaster, whose firmware may not be ready
+ * to answer until the system is thawed (ours is a userspace program).
+ * Readers that need the fresh status flush this work.  Disconnect cancels
+ * it, so the interface is ours here.
+ */
+static void toaster_refresh_work(struct work_struct *work)
+{
+	struct toaster *dev = container_of(work, struct toaster, refresh_work);
+	int ret;
+
+	ret = usb_autopm_get_interface(dev->intf);
+	if (ret)
+		return;
+	mutex_lock(&dev->io_mutex);
+	ret = dev->disconnected ? 0 : toaster_refresh_status(dev);
+	mutex_unlock(&dev->io_mutex);
+	/* -ENODEV: unplugged meanwhile, and disconnect says so. */
+	if (ret && ret != -ENODEV)
+		dev_warn(&dev->intf->dev, "cannot read the status after resume: %d\n",
+			 ret);
+	usb_autopm_put_interface(dev->intf);
 }
 
 /* Device strings are NUL-padded and untrusted: keep the printable part. */
@@ -401,8 +400,23 @@ static void toaster_get_snapshot(struct toaster *dev,
 				 struct toaster_snapshot *snap)
 {
 	spin_lock_irq(&dev->status_lock);
-	*snap = dev->status;
+	*snap = dev->cache.status;
 	spin_unlock_irq(&dev->status_lock);
+}
+
+/*
+ * Wakes the toaster, and waits for the status read that waking it started,
+ * so that what the caller reads next is current.  Undo with
+ * usb_autopm_put_interface().
+ */
+static int toaster_autoresume(struct toaster *dev)
+{
+	int ret;
+
+	ret = usb_autopm_get_interface(dev->intf);
+	if (!ret)
+		flush_work(&dev->refresh_work);
+	return ret;
 }
 
 /*
@@ -693,7 +707,7 @@ static bool toaster_has_news(struct toaster_file *tf)
 
 	spin_lock_irq(&dev->status_lock);
 	news = dev->disconnected || !tf->has_read ||
-	       dev->status_gen != tf->gen_read;
+	       dev->cache.gen != tf->gen_read;
 	spin_unlock_irq(&dev->status_lock);
 	return news;
 }
@@ -733,8 +747,8 @@ static ssize_t toaster_read(struct file *file, char __user *ubuf,
 			ret = -ENODEV;
 			goto out;
 		}
-		snap = dev->status;
-		tf->gen_read = dev->status_gen;
+		snap = dev->cache.status;
+		tf->gen_read = dev->cache.gen;
 		tf->has_read = true;
 		spin_unlock_irq(&dev->status_lock);
 		tf->len = toaster_format_status(&snap, tf->text,
@@ -758,7 +772,7 @@ static __poll_t toaster_poll(struct file *file, poll_table *wait)
 	if (dev->disconnected)
 		mask = EPOLLHUP | EPOLLERR;
 	else if (!READ_ONCE(tf->has_read) ||
-		 dev->status_gen != READ_ONCE(tf->gen_read))
+		 dev->cache.gen != READ_ONCE(tf->gen_read))
 		mask |= EPOLLIN | EPOLLRDNORM;
 	spin_unlock_irq(&dev->status_lock);
 	return mask;
@@ -794,7 +808,7 @@ static int toaster_open(struct inode *inode, struct file *file)
 	if (!tf)
 		return -ENOMEM;
 	/* An open file keeps the toaster awake: its status stays current. */
-	ret = usb_autopm_get_interface(intf);
+	ret = toaster_autoresume(dev);
 	if (ret) {
 		kfree(tf);
 		return ret;
@@ -852,18 +866,18 @@ static struct toaster *toaster_from_device(struct device *device)
 	return usb_get_intfdata(to_usb_interface(device));
 }
 
-/* The status, fresh even if the toaster was suspended: resuming reads it. */
+/* The status, fresh even if the toaster was suspended. */
 static int toaster_fresh_snapshot(struct device *device,
 				  struct toaster_snapshot *snap)
 {
-	struct usb_interface *intf = to_usb_interface(device);
+	struct toaster *dev = toaster_from_device(device);
 	int ret;
 
-	ret = usb_autopm_get_interface(intf);
+	ret = toaster_autoresume(dev);
 	if (ret)
 		return ret;
-	toaster_get_snapshot(usb_get_intfdata(intf), snap);
-	usb_autopm_put_interface(intf);
+	toaster_get_snapshot(dev, snap);
+	usb_autopm_put_interface(dev->intf);
 	return 0;
 }
 
@@ -902,14 +916,14 @@ static DEVICE_ATTR_RO(state);
 static int toaster_sysfs_command(struct device *device,
 				 const struct toaster_command *cmd)
 {
-	struct usb_interface *intf = to_usb_interface(device);
+	struct toaster *dev = toaster_from_device(device);
 	int ret;
 
-	ret = usb_autopm_get_interface(intf);
+	ret = toaster_autoresume(dev);
 	if (ret)
 		return ret;
-	ret = toaster_execute(usb_get_intfdata(intf), cmd, false);
-	usb_autopm_put_interface(intf);
+	ret = toaster_execute(dev, cmd, false);
+	usb_autopm_put_interface(dev->intf);
 	return ret;
 }
 
@@ -1015,6 +1029,7 @@ static int toaster_probe(struct usb_interface *intf,
 	spin_lock_init(&dev->status_lock);
 	init_waitqueue_head(&dev->status_wait);
 	init_usb_anchor(&dev->submitted);
+	INIT_WORK(&dev->refresh_work, toaster_refresh_work);
 	dev->bulk_in_addr = bulk_in->bEndpointAddress;
 	dev->bulk_out_addr = bulk_out->bEndpointAddress;
 	dev->udev = usb_get_dev(interface_to_usbdev(intf));
@@ -1097,6 +1112,7 @@ static void toaster_disconnect(struct usb_interface *intf)
 
 	/* Poison, not kill: the completion handler must not resubmit. */
 	usb_poison_urb(dev->int_urb);
+	cancel_work_sync(&dev->refresh_work);
 
 	wake_up_interruptible_all(&dev->status_wait);
 	kill_fasync(&dev->fasync, SIGIO, POLL_HUP);
@@ -1108,35 +1124,56 @@ static void toaster_disconnect(struct usb_interface *intf)
 /*
  * Suspend: the interrupt URB stops, so the status may go stale; resume
  * reads it afresh.  Autosuspend happens only with no file open and no
- * toast in progress (see open() and toaster_update_status()).
+ * toast in progress (see open() and toaster_cache_take()).
  */
 static int toaster_suspend(struct usb_interface *intf, pm_message_t message)
 {
 	struct toaster *dev = usb_get_intfdata(intf);
 
+	dev_dbg(&intf->dev, "suspend (%s)\n",
+		PMSG_IS_AUTO(message) ? "runtime" : "system");
 	usb_kill_urb(dev->int_urb);
 	usb_kill_anchored_urbs(&dev->submitted);
 	return 0;
 }
 
-static int toaster_restart_io(struct toaster *dev)
+static int toaster_restart_int(struct toaster *dev)
 {
 	int ret;
 
 	ret = usb_submit_urb(dev->int_urb, GFP_NOIO);
-	if (ret) {
-		dev_err(&dev->intf->dev, "cannot resubmit interrupt IN: %d\n", ret);
-		return ret;
-	}
-	ret = toaster_refresh_status(dev);
 	if (ret)
-		dev_warn(&dev->intf->dev, "cannot read the status: %d\n", ret);
-	return 0;
+		dev_err(&dev->intf->dev, "cannot resubmit interrupt IN: %d\n", ret);
+	return ret;
+}
+
+static int toaster_resume_io(struct toaster *dev)
+{
+	int ret;
+
+	ret = toaster_restart_int(dev);
+	if (!ret)
+		queue_work(system_freezable_wq, &dev->refresh_work);
+	return ret;
 }
 
 static int toaster_resume(struct usb_interface *intf)
 {
-	return toaster_restart_io(usb_get_intfdata(intf));
+	dev_dbg(&intf->dev, "resume\n");
+	return toaster_resume_io(usb_get_intfdata(intf));
+}
+
+/*
+ * The toaster was reset on the way out of suspend (it lost power, or the
+ * host controller could not resume it).  usbcore has checked it is the same
+ * device and set its configuration again; the toaster's own state may have
+ * been lost with the power and its notification count restarted, which the
+ * refresh takes care of: a GET_STATUS reply is believed whatever its count.
+ */
+static int toaster_reset_resume(struct usb_interface *intf)
+{
+	dev_dbg(&intf->dev, "reset-resume\n");
+	return toaster_resume_io(usb_get_intfdata(intf));
 }
 
 /* A reset keeps the binding: requests wait on io_mutex until it is done. */
@@ -1155,7 +1192,9 @@ static int toaster_post_reset(struct usb_interface *intf)
 	struct toaster *dev = usb_get_intfdata(intf);
 	int ret;
 
-	ret = toaster_restart_io(dev);
+	ret = toaster_restart_int(dev);
+	if (!ret && toaster_refresh_status(dev))
+		dev_warn(&intf->dev, "cannot read the status after reset\n");
 	mutex_unlock(&dev->io_mutex);
 	return ret;
 }
@@ -1166,7 +1205,7 @@ static struct usb_driver toaster_driver = {
 	.disconnect = toaster_disconnect,
 	.suspend = toaster_suspend,
 	.resume = toaster_resume,
-	.reset_resume = toaster_resume,
+	.reset_resume = toaster_reset_resume,
 	.pre_reset = toaster_pre_reset,
 	.post_reset = toaster_post_reset,
 	.id_table = toaster_table,

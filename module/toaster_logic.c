@@ -195,3 +195,76 @@ bool toaster_snapshot_equal(const struct toaster_snapshot *a,
 	       a->safety_lock == b->safety_lock && a->loopback == b->loopback;
 }
 EXPORT_SYMBOL_IF_KUNIT(toaster_snapshot_equal);
+
+/**
+ * toaster_cache_take() - offer a decoded status to the cache
+ * @cache: the cache, under the caller's lock
+ * @snap: the status
+ * @authoritative: a GET_STATUS reply rather than a notification
+ * @take: what happened, for the caller to act on
+ *
+ * A notification older than what we hold is dropped: a GET_STATUS reply may
+ * overtake one in flight.  A GET_STATUS reply is always taken, since it is
+ * the device's word now, which also lets a device that lost its count
+ * (reset, power loss) be believed again.
+ */
+void toaster_cache_take(struct toaster_status_cache *cache,
+			const struct toaster_snapshot *snap, bool authoritative,
+			struct toaster_take *take)
+{
+	*take = (struct toaster_take){ .pm = TOASTER_PM_KEEP };
+	if (!authoritative && !toaster_seq_is_newer(snap->seq, cache->status.seq)) {
+		take->result = -EALREADY;
+		return;
+	}
+	take->changed = !toaster_snapshot_equal(snap, &cache->status);
+	cache->status = *snap;
+	if (take->changed)
+		cache->gen++;
+	/* No autosuspend in the middle of a toast, files open or not. */
+	if (toaster_is_busy(snap->state) != cache->pm_busy) {
+		cache->pm_busy = !cache->pm_busy;
+		take->pm = cache->pm_busy ? TOASTER_PM_GET : TOASTER_PM_PUT;
+	}
+}
+EXPORT_SYMBOL_IF_KUNIT(toaster_cache_take);
+
+/**
+ * toaster_int_receive() - what the interrupt-IN completion does with an URB
+ * @cache: the status cache, under the caller's lock
+ * @urb_status: the URB's status
+ * @buf: the notification
+ * @len: its actual length
+ * @take: what became of it
+ *
+ * The completion handler is this plus carrying out @take and resubmitting,
+ * so everything it decides is testable without a device.
+ *
+ * Return: whether to resubmit.  Not after a kill, a poison or an unplug;
+ * after any other error the endpoint is still ours, and the next
+ * notification may well arrive.
+ */
+bool toaster_int_receive(struct toaster_status_cache *cache, int urb_status,
+			 const void *buf, size_t len, struct toaster_take *take)
+{
+	struct toaster_snapshot snap;
+
+	*take = (struct toaster_take){ .result = urb_status,
+				       .pm = TOASTER_PM_KEEP };
+	switch (urb_status) {
+	case 0:
+		break;
+	case -ECONNRESET:
+	case -ENOENT:
+	case -ESHUTDOWN:
+		return false;
+	default:
+		return true;
+	}
+
+	take->result = toaster_decode_status(buf, len, &snap);
+	if (!take->result)
+		toaster_cache_take(cache, &snap, false, take);
+	return true;
+}
+EXPORT_SYMBOL_IF_KUNIT(toaster_int_receive);

@@ -1,15 +1,65 @@
 #!/bin/bash
 # Runtime PM and reset: the toaster autosuspends when no file is open and
 # nothing is toasting, wakes for a sysfs read or an open, stays awake
-# through a toast, and keeps its binding across a USB reset.
+# through a toast, and keeps its binding across a USB reset.  With usbcore's
+# RESET_RESUME quirk it is reset on the way out of suspend, and the driver's
+# reset_resume brings it back.  Which callbacks ran is read from the
+# driver's dev_dbg messages, switched on through dynamic debug.
 set -euo pipefail
 . "$(dirname "$0")/../lib.sh"
 
-intf=$(readlink -f "/sys/class/usbmisc/${TOASTER_DEV##*/}/device")
-usbdev=$(dirname "$intf")
-power=$usbdev/power
+ddebug=/proc/dynamic_debug/control
+quirks=/sys/module/usbcore/parameters/quirks
+[ -w "$ddebug" ] || { echo "no dynamic debug at $ddebug"; exit 4; }
+usb_id=$(toaster_proto_id TOASTER_VENDOR_ID):$(toaster_proto_id TOASTER_PRODUCT_ID)
+old_quirks=$(<"$quirks")
+
+find_power() {
+	intf=$(readlink -f "/sys/class/usbmisc/${TOASTER_DEV##*/}/device")
+	power=$(dirname "$intf")/power
+}
+find_power
 
 runtime_status() { echo "$(<"$power/runtime_status")"; }
+
+# The driver's dev_dbg lines since the last new_log, without timestamp and
+# device name: "suspend (runtime)", "resume", ...
+mark=0
+new_log() {
+	mark=$((mark + 1))
+	echo "toaster-test: power mark $mark" >/dev/kmsg
+}
+driver_log() {
+	dmesg | sed -n "/toaster-test: power mark $mark\$/,\$p" |
+		sed -n 's/^\[[^]]*\] toaster [^ ]*: //p'
+}
+expect_log() {
+	local log
+	log=$(driver_log)
+	grep -qxF "$1" <<<"$log" ||
+		fail "the driver did not log '$1'; it logged: $(tr '\n' '|' <<<"$log")"
+}
+refute_log() {
+	! driver_log | grep -qxF "$1" || fail "the driver logged '$1'"
+}
+
+# A new device, as usbcore sees it: it reads quirks at enumeration.
+replug() {
+	gadget_ctl unplug
+	wait_for_device_gone 10 || fail "$TOASTER_DEV still there after unplug"
+	gadget_ctl plug
+	wait_for_device 30 || fail "$TOASTER_DEV not back after plug"
+	find_power
+}
+
+cleanup() {
+	echo on >"$power/control"
+	echo 'module toaster -p' >"$ddebug"
+	if [ "$(<"$quirks")" != "$old_quirks" ]; then
+		printf '%s' "$old_quirks" >"$quirks"
+		replug
+	fi
+}
 
 wait_runtime() {
 	local want=$1 tries=100
@@ -21,16 +71,21 @@ wait_runtime() {
 }
 
 reset_toaster
+echo 'module toaster +p' >"$ddebug"
+trap cleanup EXIT
+new_log
 echo 100 >"$power/autosuspend_delay_ms"
 echo auto >"$power/control"
-trap 'echo on >"$power/control"' EXIT
 
 wait_runtime suspended
+expect_log "suspend (runtime)"
 echo "idle, no file open: suspended"
 
 # A read of a status attribute wakes it, and it sleeps again.
+new_log
 state=$(<"$intf/state")
 [ -n "$state" ] || fail "no state from sysfs"
+expect_log "resume"
 wait_runtime suspended
 
 # An open file holds it awake.
@@ -65,3 +120,21 @@ expect_status darkness 4
 exec 3<&-
 reset_toaster
 echo "reset: still bound, old file still works"
+
+# Reset-resume: as if the toaster lost power while suspended.
+[ -p "$TOASTER_GADGET_CTL" ] || { echo "no control FIFO: reset-resume not tried"; exit 0; }
+printf '%s:b' "$usb_id" >"$quirks"
+replug
+command_ok "darkness 8"
+echo 100 >"$power/autosuspend_delay_ms"
+echo auto >"$power/control"
+wait_runtime suspended
+new_log
+[ "$(<"$intf/darkness")" = 8 ] || fail "darkness after reset-resume: $(<"$intf/darkness")"
+expect_log "reset-resume"
+refute_log "resume"
+# Notifications flow again: a toast goes through its states to the pop.
+command_ok "toast 1"
+wait_for_status state "done" 300
+echo "reset-resume: darkness kept, notifications flow"
+reset_toaster

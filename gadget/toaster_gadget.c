@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * toaster-gadget: the toaster's firmware, as a gadgetfs user-mode driver.
+ * toaster-gadget: the toaster's firmware, as a user-mode gadget driver on
+ * gadgetfs (toaster_gadgetfs.c) or FunctionFS (toaster_ffs.c).  This file
+ * is what the toaster does whichever carries it.
  *
  * Threads and what they own:
- *   main   - ep0: the gadgetfs event loop, every control request, and the
- *            endpoint files (opened on SET_CONFIGURATION, closed on
- *            unconfigure/reset/disconnect).  Also SIGTERM/SIGINT/SIGUSR2,
- *            taken synchronously through a signalfd, and the control FIFO
- *            (--control): plugging and unplugging close and reopen ep0,
+ *   main   - ep0: the backend's event loop, every control request, and the
+ *            endpoint files.  Also SIGTERM/SIGINT/SIGUSR2, taken
+ *            synchronously through a signalfd, and the control FIFO
+ *            (--control): plugging and unplugging change ep0's binding,
  *            so only the thread that owns it may do them.  Other threads
  *            that want one done ask through an eventfd.
  *   clock  - advances the heating model exactly when its next event is due
@@ -18,12 +19,13 @@
  *   intr   - writes the pending notification on interrupt IN.
  * out, in and intr exist only while the device is configured.
  *
- * gadgetfs endpoint I/O is synchronous and cannot be polled, and a file
- * being read by another thread is not released by close(), so the only
- * reliable way to get a worker out of a read()/write() that the host will
- * never complete is a signal: gadgetfs then dequeues the request and the
- * call fails with EINTR.  Workers therefore run with SIGUSR1 unblocked and a
- * no-op handler installed without SA_RESTART; everyone else blocks it.
+ * gadgetfs and FunctionFS endpoint I/O is synchronous and cannot be
+ * polled, and a file being read by another thread is not released by
+ * close(), so the only reliable way to get a worker out of a read()/write()
+ * that the host will never complete is a signal: either then dequeues the
+ * request and the call fails with EINTR.  Workers therefore run with
+ * SIGUSR1 unblocked and a no-op handler installed without SA_RESTART;
+ * everyone else blocks it.
  *
  * Faults (--fault, or "fault" on the control FIFO) live under the lock
  * with the model, and each takes effect where the thing it breaks is done:
@@ -33,14 +35,11 @@
  */
 #define _GNU_SOURCE
 #include <ctype.h>
-#include <dirent.h>
 #include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <limits.h>
 #include <poll.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -55,80 +54,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <linux/usb/ch9.h>
-#include <linux/usb/gadgetfs.h>
+#include "toaster_gadget.h"
 
-#include "toaster_proto.h"
-#include "toaster_model.h"
-
-#define TOASTER_MANUFACTURER		"Toaster Project"
-#define TOASTER_MODEL			"TS-1000"
-#define TOASTER_DEFAULT_SERIAL		"TS1000-000001"
-#define TOASTER_FIRMWARE_VERSION	0x0100
-#define TOASTER_SLOTS			2
-
-#define TOASTER_CONFIG_VALUE		1
-#define TOASTER_MAX_POWER_2MA		50	/* the USB side only: 100 mA */
-#define TOASTER_BULK_MAXP_FS		64
-#define TOASTER_BULK_MAXP_HS		512
-/* One status per packet, so a notification is never split. */
-#define TOASTER_INT_MAXP		32
 _Static_assert(sizeof(struct toaster_wire_status) <= TOASTER_INT_MAXP,
 	       "a notification must fit in one interrupt packet");
-/* gadgetfs answers at most this much on ep0 (its RBUF_SIZE) */
-_Static_assert(sizeof(struct toaster_wire_info) <= 256,
-	       "GET_INFO must fit gadgetfs's ep0 buffer");
-/*
- * Loopback buffering, in packets: a host may write a whole transfer (up to
- * a burn pattern's worth at high speed) before it reads the echo.
- */
-#define TOASTER_ECHO_SLOTS		(TOASTER_BURN_MAX / TOASTER_BULK_MAXP_HS)
-
-enum toaster_string_id {
-	TOASTER_STR_LANGS = 0,
-	TOASTER_STR_MANUFACTURER,
-	TOASTER_STR_PRODUCT,
-	TOASTER_STR_SERIAL,
-};
-
-enum toaster_ep_role {
-	TOASTER_EP_ROLE_OUT,
-	TOASTER_EP_ROLE_IN,
-	TOASTER_EP_ROLE_INT,
-	TOASTER_EP_ROLES,
-};
-
-struct toaster_ep {
-	const char	*role;
-	uint8_t		address;
-	uint8_t		type;		/* USB_ENDPOINT_XFER_* */
-	char		file[NAME_MAX + 1];	/* gadgetfs file chosen for it */
-	int		fd;
-};
-
-struct toaster_worker {
-	const char	*name;
-	void		*(*main)(void *);
-	pthread_t	tid;
-	bool		started;	/* main only */
-	bool		exited;		/* under lock */
-};
-
-enum toaster_worker_id {
-	TOASTER_WORKER_OUT,
-	TOASTER_WORKER_IN,
-	TOASTER_WORKER_INTR,
-	TOASTER_WORKERS,
-};
-
-/* Packets received with loopback on, waiting to go back; a ring. */
-struct toaster_echo {
-	unsigned int	head;
-	unsigned int	count;
-	uint16_t	len[TOASTER_ECHO_SLOTS];
-	uint8_t		data[TOASTER_ECHO_SLOTS][TOASTER_BULK_MAXP_HS];
-};
-
 /*
  * What --fault and the control FIFO can break.  REQ modes act on one
  * vendor request each; a request has at most one of them at a time.
@@ -144,86 +73,14 @@ enum toaster_fault_mode {
 	TOASTER_FAULT_MODES,
 };
 
-/* Vendor requests are numbered from 1: arrays of them index by bRequest. */
-#define TOASTER_REQ_SLOTS		(TOASTER_REQ_SET_LOOPBACK + 1)
 /* No fault waits longer than an hour: an ARG past it is a typo. */
 #define TOASTER_FAULT_MS_MAX		3600000
-
-struct toaster_faults {
-	uint8_t		req[TOASTER_REQ_SLOTS];	/* enum toaster_fault_mode */
-	bool		garbage_notify;
-	bool		unplug_when_toasting;
-	int		replug_ms;	/* after such an unplug; -1: on "plug" */
-	unsigned int	slow_bulk_ms;	/* 0: off */
-};
-
 /* One MODE[=ARG], parsed. */
 struct toaster_fault_spec {
 	enum toaster_fault_mode mode;
 	bool		has_arg;
 	unsigned int	req;		/* REQ modes: bRequest */
 	int		ms;		/* the other modes' ARG; -1 if none */
-};
-
-/* A control command: "fault unplug-when-toasting 1000" and the like. */
-#define TOASTER_CTL_LINE_MAX		128
-
-struct toaster_gadget {
-	/* options, read-only once running */
-	const char	*dir;
-	const char	*udc;
-	double		scale;
-	const char	*serial;
-	bool		verbose;
-	const char	*control;	/* the control FIFO's path, or NULL */
-
-	/*
-	 * main only; workers read speed and the ep fds too, but main changes
-	 * them only while no worker runs
-	 */
-	int		ep0_fd;		/* -1 while unplugged */
-	int		sig_fd;
-	enum usb_device_speed speed;
-	bool		configured;
-	struct toaster_ep ep[TOASTER_EP_ROLES];
-
-	/*
-	 * main only: how far ep0 is from gadgetfs's idea of it, after a hang
-	 * fault (see toaster_ep0_recover())
-	 */
-	const char	*ep0_hung;	/* the request left unanswered, or NULL */
-	bool		ep0_stale;	/* a new SETUP replaced the one in hand */
-	bool		ep0_blind;	/* the next SETUP was refused unseen */
-	bool		ep0_blind_out;	/* ... and was an OUT request */
-	char		ep0_note[192];	/* the recovery's log line, for later */
-
-	/* main only: control FIFO and timers */
-	int		wake_fd;	/* eventfd: another thread wants main */
-	int		ctl_fd;		/* the FIFO's read end, or -1 */
-	int		ack_fd;		/* PATH.ack, or -1 */
-	char		ack_path[PATH_MAX];
-	char		ctl_line[TOASTER_CTL_LINE_MAX];
-	size_t		ctl_len;
-	bool		ctl_too_long;	/* dropping the rest of a long line */
-	int64_t		replug_at;	/* plug in again then, or NEVER */
-
-	pthread_mutex_t	lock;
-	/* under lock: */
-	pthread_cond_t	clock_cond;	/* the model changed: new deadline */
-	pthread_cond_t	io_cond;	/* notification, stop, worker exit */
-	struct toaster_model model;
-	bool		quit;		/* clock thread: leave */
-	bool		io_live;	/* endpoints up: notifications wanted */
-	bool		io_stop;	/* workers: leave */
-	unsigned int	notify_events;	/* TOASTER_MODEL_EV_* not yet sent */
-	struct toaster_echo echo;
-	struct toaster_faults faults;
-	bool		unplug_due;	/* main: unplug-when-toasting fired */
-
-	pthread_t	clock_tid;
-	struct toaster_worker worker[TOASTER_WORKERS];
-	/* the in worker's, kept off its stack */
-	uint8_t		echo_buf[TOASTER_ECHO_SLOTS * TOASTER_BULK_MAXP_HS];
 };
 
 static bool toaster_verbose;
@@ -239,8 +96,7 @@ static void toaster_vlog(const char *fmt, va_list ap)
 	fprintf(stderr, "%s\n", line);
 }
 
-__attribute__((format(printf, 1, 2)))
-static void toaster_err(const char *fmt, ...)
+void toaster_err(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -249,8 +105,7 @@ static void toaster_err(const char *fmt, ...)
 	va_end(ap);
 }
 
-__attribute__((format(printf, 1, 2)))
-static void toaster_dbg(const char *fmt, ...)
+void toaster_dbg(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -302,6 +157,11 @@ static const char *const toaster_fault_names[TOASTER_FAULT_MODES] = {
 	[TOASTER_FAULT_UNPLUG_WHEN_TOASTING] = "unplug-when-toasting",
 	[TOASTER_FAULT_SLOW_BULK] = "slow-bulk",
 };
+
+const char *toaster_req_name(unsigned int req)
+{
+	return req < TOASTER_REQ_SLOTS ? toaster_req_names[req] : NULL;
+}
 
 static bool toaster_req_is_in(unsigned int req)
 {
@@ -537,34 +397,26 @@ static void toaster_wake_main(struct toaster_gadget *g)
 /* ------------------------------------------------------------------ */
 /* descriptors */
 
-struct toaster_buf {
-	uint8_t		data[256];
-	size_t		len;
-};
-
-static void toaster_put8(struct toaster_buf *b, unsigned int v)
+void toaster_put8(struct toaster_buf *b, unsigned int v)
 {
 	if (b->len < sizeof(b->data))
 		b->data[b->len++] = (uint8_t)v;
 }
 
-static void toaster_put16(struct toaster_buf *b, unsigned int v)
+void toaster_put16(struct toaster_buf *b, unsigned int v)
 {
 	toaster_put8(b, v & 0xff);
 	toaster_put8(b, (v >> 8) & 0xff);
 }
 
-/* gadgetfs wants host-order message tags in front of descriptors */
-static void toaster_put_tag(struct toaster_buf *b, uint32_t tag)
+void toaster_put32(struct toaster_buf *b, uint32_t v)
 {
-	if (b->len + sizeof(tag) <= sizeof(b->data)) {
-		memcpy(b->data + b->len, &tag, sizeof(tag));
-		b->len += sizeof(tag);
-	}
+	toaster_put16(b, v & 0xffff);
+	toaster_put16(b, v >> 16);
 }
 
-static void toaster_put_endpoint(struct toaster_buf *b,
-				 const struct toaster_ep *ep, bool hs)
+void toaster_put_endpoint(struct toaster_buf *b, const struct toaster_ep *ep,
+			  bool hs)
 {
 	unsigned int maxp, interval = 0;
 
@@ -582,21 +434,10 @@ static void toaster_put_endpoint(struct toaster_buf *b,
 	toaster_put8(b, interval);
 }
 
-static void toaster_put_config(struct toaster_buf *b,
-			       const struct toaster_ep *eps, bool hs)
+void toaster_put_interface(struct toaster_buf *b, const struct toaster_ep *eps,
+			   bool hs)
 {
-	size_t start = b->len, total;
 	int i;
-
-	toaster_put8(b, USB_DT_CONFIG_SIZE);
-	toaster_put8(b, USB_DT_CONFIG);
-	toaster_put16(b, 0);			/* wTotalLength, below */
-	toaster_put8(b, 1);			/* bNumInterfaces */
-	toaster_put8(b, TOASTER_CONFIG_VALUE);
-	toaster_put8(b, 0);			/* iConfiguration */
-	/* bus-powered: that is what dummy_hcd's GET_STATUS reports */
-	toaster_put8(b, USB_CONFIG_ATT_ONE);
-	toaster_put8(b, TOASTER_MAX_POWER_2MA);
 
 	toaster_put8(b, USB_DT_INTERFACE_SIZE);
 	toaster_put8(b, USB_DT_INTERFACE);
@@ -610,180 +451,6 @@ static void toaster_put_config(struct toaster_buf *b,
 
 	for (i = 0; i < TOASTER_EP_ROLES; i++)
 		toaster_put_endpoint(b, &eps[i], hs);
-
-	total = b->len - start;
-	b->data[start + 2] = total & 0xff;
-	b->data[start + 3] = (total >> 8) & 0xff;
-}
-
-static void toaster_put_device(struct toaster_buf *b)
-{
-	toaster_put8(b, USB_DT_DEVICE_SIZE);
-	toaster_put8(b, USB_DT_DEVICE);
-	toaster_put16(b, 0x0200);
-	toaster_put8(b, 0);			/* class: per interface */
-	toaster_put8(b, 0);
-	toaster_put8(b, 0);
-	toaster_put8(b, 64);			/* gadgetfs sets the real one */
-	toaster_put16(b, TOASTER_VENDOR_ID);
-	toaster_put16(b, TOASTER_PRODUCT_ID);
-	toaster_put16(b, TOASTER_BCD_DEVICE);
-	toaster_put8(b, TOASTER_STR_MANUFACTURER);
-	toaster_put8(b, TOASTER_STR_PRODUCT);
-	toaster_put8(b, TOASTER_STR_SERIAL);
-	toaster_put8(b, 1);			/* bNumConfigurations */
-}
-
-/* String descriptor idx as UTF-16LE; -1 if there is none. */
-static int toaster_string(const struct toaster_gadget *g, unsigned int idx,
-			  struct toaster_buf *b)
-{
-	const char *s;
-	size_t i, n;
-
-	switch (idx) {
-	case TOASTER_STR_LANGS:
-		toaster_put8(b, 4);
-		toaster_put8(b, USB_DT_STRING);
-		toaster_put16(b, 0x0409);	/* English (US) */
-		return 0;
-	case TOASTER_STR_MANUFACTURER:
-		s = TOASTER_MANUFACTURER;
-		break;
-	case TOASTER_STR_PRODUCT:
-		s = TOASTER_MODEL;
-		break;
-	case TOASTER_STR_SERIAL:
-		s = g->serial;
-		break;
-	default:
-		return -1;
-	}
-	n = strlen(s);		/* printable ASCII, checked at startup */
-	toaster_put8(b, 2 + 2 * n);
-	toaster_put8(b, USB_DT_STRING);
-	for (i = 0; i < n; i++)
-		toaster_put16(b, (unsigned char)s[i]);
-	return 0;
-}
-
-/* ------------------------------------------------------------------ */
-/* choosing endpoint files */
-
-/*
- * How well a gadgetfs endpoint file named name suits ep: 3 for a fixed
- * endpoint with our number, 2 for a configurable one ("ep-bin"), 1 for a
- * fixed one of the right direction and type but another number (dummy_hcd
- * routes by the descriptor's address, so it still works there), 0 not at
- * all.
- */
-static int toaster_ep_score(const struct toaster_ep *ep, const char *name)
-{
-	bool want_in = ep->address & USB_DIR_IN;
-	const char *p, *type;
-	char *end;
-	unsigned long num;
-	bool in;
-
-	if (strncmp(name, "ep", 2) != 0)
-		return 0;
-	p = name + 2;
-	if (p[0] == '-') {
-		if (!p[1])
-			return 0;
-		p += 2;		/* the letter */
-		if (strcmp(p, "in") == 0)
-			in = true;
-		else if (strcmp(p, "out") == 0)
-			in = false;
-		else
-			return 0;
-		return in == want_in ? 2 : 0;
-	}
-
-	num = strtoul(p, &end, 10);
-	if (end == p || num == 0)
-		return 0;
-	p = end;
-	if (strncmp(p, "in", 2) == 0) {
-		in = true;
-		p += 2;
-	} else if (strncmp(p, "out", 3) == 0) {
-		in = false;
-		p += 3;
-	} else {
-		return 0;
-	}
-	if (in != want_in)
-		return 0;
-	if (*p == '-') {
-		type = p + 1;
-		if (strcmp(type, ep->type == USB_ENDPOINT_XFER_INT ? "int" : "bulk"))
-			return 0;
-	} else if (*p) {
-		return 0;
-	}
-	return num == (ep->address & USB_ENDPOINT_NUMBER_MASK) ? 3 : 1;
-}
-
-static int toaster_cmp_names(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static int toaster_choose_endpoints(struct toaster_gadget *g)
-{
-	char *names[64];
-	size_t n = 0, i;
-	struct dirent *de;
-	bool taken[64] = { false };
-	DIR *d;
-	int r, rc = 0;
-
-	d = opendir(g->dir);
-	if (!d) {
-		toaster_err("%s: %s", g->dir, strerror(errno));
-		return -1;
-	}
-	while ((de = readdir(d)) && n < 64) {
-		if (de->d_name[0] == '.' || strcmp(de->d_name, g->udc) == 0)
-			continue;
-		names[n] = strdup(de->d_name);
-		if (names[n])
-			n++;
-	}
-	closedir(d);
-	/* readdir order is arbitrary; ties must not be */
-	qsort(names, n, sizeof(names[0]), toaster_cmp_names);
-
-	for (r = 0; r < TOASTER_EP_ROLES; r++) {
-		struct toaster_ep *ep = &g->ep[r];
-		int best = 0, score;
-		size_t pick = 0;
-
-		for (i = 0; i < n; i++) {
-			if (taken[i])
-				continue;
-			score = toaster_ep_score(ep, names[i]);
-			if (score > best) {
-				best = score;
-				pick = i;
-			}
-		}
-		if (!best) {
-			toaster_err("no endpoint in %s suits %s (0x%02x)",
-				    g->dir, ep->role, ep->address);
-			rc = -1;
-			break;
-		}
-		taken[pick] = true;
-		snprintf(ep->file, sizeof(ep->file), "%s", names[pick]);
-		toaster_dbg("%s endpoint 0x%02x on %s", ep->role, ep->address,
-			    ep->file);
-	}
-	for (i = 0; i < n; i++)
-		free(names[i]);
-	return rc;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1005,8 +672,8 @@ static void *toaster_out_main(void *arg)
 /*
  * Takes queued packets for one write: full packets up to and including the
  * first short one, which ends the host's transfer as it ended ours.  A
- * zero-length packet goes alone, since gadgetfs would not add it to a
- * longer write.  Called under lock with packets queued.
+ * zero-length packet goes alone, since neither gadgetfs nor FunctionFS
+ * would add it to a longer write.  Called under lock with packets queued.
  */
 static size_t toaster_echo_take(struct toaster_gadget *g, size_t maxp)
 {
@@ -1191,7 +858,7 @@ static void toaster_worker_stop(struct toaster_gadget *g,
 }
 
 /* Tears the data endpoints down: on unconfigure, reset, disconnect, exit. */
-static void toaster_io_stop(struct toaster_gadget *g)
+void toaster_io_stop(struct toaster_gadget *g)
 {
 	int r;
 
@@ -1204,51 +871,16 @@ static void toaster_io_stop(struct toaster_gadget *g)
 
 	for (r = 0; r < TOASTER_WORKERS; r++)
 		toaster_worker_stop(g, &g->worker[r]);
-
-	/* only now: a file still in a worker's read() would not be released */
-	for (r = 0; r < TOASTER_EP_ROLES; r++) {
-		if (g->ep[r].fd >= 0) {
-			close(g->ep[r].fd);
-			g->ep[r].fd = -1;
-		}
-	}
+	g->ops->io_close(g);
 }
 
-static int toaster_ep_open(struct toaster_gadget *g, struct toaster_ep *ep)
-{
-	struct toaster_buf b = { .len = 0 };
-	char path[PATH_MAX];
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "%s/%s", g->dir, ep->file);
-	ep->fd = open(path, O_RDWR | O_CLOEXEC);
-	if (ep->fd < 0) {
-		toaster_err("%s: %s", path, strerror(errno));
-		return -1;
-	}
-	toaster_put_tag(&b, 1);
-	toaster_put_endpoint(&b, ep, false);
-	toaster_put_endpoint(&b, ep, true);
-	n = write(ep->fd, b.data, b.len);
-	if (n != (ssize_t)b.len) {
-		toaster_err("%s: configuring %s: %s", path, ep->role,
-			    n < 0 ? strerror(errno) : "short write");
-		close(ep->fd);
-		ep->fd = -1;
-		return -1;
-	}
-	return 0;
-}
-
-static int toaster_io_start(struct toaster_gadget *g)
+int toaster_io_start(struct toaster_gadget *g)
 {
 	int r;
 
-	for (r = 0; r < TOASTER_EP_ROLES; r++) {
-		if (toaster_ep_open(g, &g->ep[r]) < 0) {
-			toaster_io_stop(g);
-			return -1;
-		}
+	if (g->ops->io_open(g) < 0) {
+		toaster_io_stop(g);
+		return -1;
 	}
 
 	pthread_mutex_lock(&g->lock);
@@ -1271,25 +903,37 @@ static int toaster_io_start(struct toaster_gadget *g)
 		}
 		w->started = true;
 	}
-	toaster_dbg("endpoints up (%s speed)",
-		    g->speed == USB_SPEED_HIGH ? "high" : "full");
+	toaster_dbg("endpoints up (%s speed)", toaster_speed_name(g->speed));
 	return 0;
+}
+
+void toaster_configured(struct toaster_gadget *g)
+{
+	toaster_io_stop(g);
+	g->configured = toaster_io_start(g) == 0;
+}
+
+void toaster_deconfigured(struct toaster_gadget *g)
+{
+	toaster_io_stop(g);
+	g->configured = false;
 }
 
 /* ------------------------------------------------------------------ */
 /* ep0 */
 
 /*
- * gadgetfs's protocol for finishing a delegated control request: data
- * moves in the request's direction; a zero-length read ACKs an OUT request
- * without data; I/O "the wrong way" stalls.
+ * gadgetfs's protocol for finishing a delegated control request, which
+ * FunctionFS copied: data moves in the request's direction; a zero-length
+ * read ACKs an OUT request without data; I/O "the wrong way" stalls.
  *
  * An answer that fails with EIDRM did nothing: a new SETUP replaced the
- * request while we worked on it (the host gave up on it), and ep0 needs
- * toaster_ep0_recover().  After that recovery, the request in hand may
- * have had its answer already, and this one failing is no news.
+ * request while we worked on it (the host gave up on it).  FunctionFS has
+ * dropped it then; gadgetfs needs toaster_ep0_recover().  After that
+ * recovery, the request in hand may have had its answer already, and this
+ * one failing is no news.
  */
-static const char *toaster_ep0_failed(struct toaster_gadget *g,
+const char *toaster_ep0_failed(struct toaster_gadget *g,
 				      const char *what)
 {
 	static char why[64];
@@ -1304,7 +948,7 @@ static const char *toaster_ep0_failed(struct toaster_gadget *g,
 	return why;
 }
 
-static const char *toaster_ep0_ack(struct toaster_gadget *g)
+const char *toaster_ep0_ack(struct toaster_gadget *g)
 {
 	char dummy;
 
@@ -1313,9 +957,9 @@ static const char *toaster_ep0_ack(struct toaster_gadget *g)
 	return "ok";
 }
 
-static const char *toaster_ep0_reply(struct toaster_gadget *g,
-				     const struct usb_ctrlrequest *c,
-				     const void *data, size_t len)
+const char *toaster_ep0_reply(struct toaster_gadget *g,
+			      const struct usb_ctrlrequest *c,
+			      const void *data, size_t len)
 {
 	static char what[32];
 	size_t wlen = le16toh(c->wLength);
@@ -1330,15 +974,15 @@ static const char *toaster_ep0_reply(struct toaster_gadget *g,
 	return what;
 }
 
-static const char *toaster_ep0_stall(struct toaster_gadget *g,
-				     const struct usb_ctrlrequest *c)
+const char *toaster_ep0_stall(struct toaster_gadget *g,
+			      const struct usb_ctrlrequest *c)
 {
 	uint8_t buf[256];
 	ssize_t n;
 
 	if (c->bRequestType & USB_DIR_IN) {
 		n = read(g->ep0_fd, buf, 0);
-	} else if (le16toh(c->wLength) == 0) {
+	} else if (le16toh(c->wLength) == 0 || g->ops->stalls_out_data) {
 		n = write(g->ep0_fd, buf, 0);
 	} else {
 		/*
@@ -1358,137 +1002,21 @@ static const char *toaster_ep0_stall(struct toaster_gadget *g,
 	return "stall failed";
 }
 
-/*
- * gadgetfs cannot drop a control request: until the one it handed us is
- * answered, ep0 stays in its SETUP state, where a read or write is the
- * answer and events stay hidden.  When the host gives up on it (a hang
- * fault) and sends its next request, gadgetfs quietly puts that one in its
- * place and reports POLLHUP, or EIDRM to an answer under way.  Whatever we
- * do now answers the new request, which we cannot see before we answer
- * something.
- *
- * Answering it blind with what it most likely wants would be a gamble we
- * lose: an ACKed command must then be carried out, but its event is only
- * readable after the ACK, and under emulation the host's next request
- * (the driver's GET_STATUS) often arrives first and makes gadgetfs drop
- * it, leaving the host sure of a change that never happened.  So the
- * request is refused, which is true whatever it was: a zero-length write
- * stalls an OUT request and gives an IN one an empty reply.  Its event,
- * when it comes, is dealt with by toaster_setup_blind().
- *
- * Returns the events read right after (normally the refused request's),
- * for the caller to handle as any others: read at once, and logged about
- * only after toaster_setup_blind() has done with them, since the host's
- * next request is on its way and would overtake it (toaster_ep0_note()).
- */
-static size_t toaster_ep0_recover(struct toaster_gadget *g,
-				  struct usb_gadgetfs_event *ev, size_t max)
-{
-	struct pollfd pfd = { .fd = g->ep0_fd, .events = POLLIN };
-	ssize_t n, got = 0;
-	char dummy, how[80];
-	int tries, err;
-
-	g->ep0_stale = false;
-	for (tries = 0; tries < 5; tries++) {
-		n = write(g->ep0_fd, &dummy, 0);
-		/* EIDRM did nothing but report another replacement: again */
-		if (n >= 0 || errno != EIDRM)
-			break;
-	}
-	/* an OUT request gadgetfs cannot stall (SET_CONFIGURATION): ACK it */
-	if (n < 0 && errno == ESRCH)
-		n = read(g->ep0_fd, &dummy, 0);
-	err = n < 0 ? errno : 0;
-	/* no logging before this: it could take the host's time */
-	if (poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLIN))
-		got = read(g->ep0_fd, ev, max * sizeof(*ev));
-
-	if (got < 0)
-		toaster_err("ep0: reading the new request: %s", strerror(errno));
-
-	g->ep0_blind = true;
-	g->ep0_blind_out = err != 0;
-	if (err == EL2HLT)
-		snprintf(how, sizeof(how), "stalled it (an OUT request)");
-	else if (!err)
-		snprintf(how, sizeof(how), "answered it with nothing (an IN request)");
-	else
-		snprintf(how, sizeof(how), "could not answer it: %s", strerror(err));
-	snprintf(g->ep0_note, sizeof(g->ep0_note),
-		 "the host gave up on %s and sent another request; %s unseen",
-		 g->ep0_hung ? g->ep0_hung : "the request in hand", how);
-	g->ep0_hung = NULL;
-	return got > 0 ? (size_t)got / sizeof(*ev) : 0;
-}
-
-/* What toaster_ep0_recover() did, once there is time to say it. */
-static void toaster_ep0_note(struct toaster_gadget *g)
-{
-	if (g->ep0_note[0])
-		toaster_dbg("ep0: %s", g->ep0_note);
-	g->ep0_note[0] = '\0';
-}
-
 static const char *toaster_ep0_result(struct toaster_gadget *g,
 				      const struct usb_ctrlrequest *c, int rc)
 {
 	return rc == 0 ? toaster_ep0_ack(g) : toaster_ep0_stall(g, c);
 }
 
-static const char *toaster_setup_standard(struct toaster_gadget *g,
-					  const struct usb_ctrlrequest *c,
-					  const char **name)
+/* The host is done with the request in hand, answered or not. */
+void toaster_ep0_forget(struct toaster_gadget *g)
 {
-	unsigned int value = le16toh(c->wValue);
-	unsigned int index = le16toh(c->wIndex);
-	struct toaster_buf b = { .len = 0 };
-	uint8_t alt = 0;
-
-	switch (c->bRequest) {
-	case USB_REQ_GET_DESCRIPTOR:
-		*name = "GET_DESCRIPTOR";
-		if (c->bRequestType != USB_DIR_IN || (value >> 8) != USB_DT_STRING)
-			break;
-		*name = "GET_DESCRIPTOR(string)";
-		if (toaster_string(g, value & 0xff, &b) < 0)
-			break;
-		return toaster_ep0_reply(g, c, b.data, b.len);
-
-	case USB_REQ_SET_CONFIGURATION:
-		/* gadgetfs checked the value; it cannot be stalled here */
-		*name = "SET_CONFIGURATION";
-		toaster_io_stop(g);
-		g->configured = false;
-		if ((value & 0xff) == TOASTER_CONFIG_VALUE) {
-			/* up before the ACK, so the host's first I/O finds them */
-			if (toaster_io_start(g) == 0)
-				g->configured = true;
-		}
-		return toaster_ep0_ack(g);
-
-	case USB_REQ_SET_INTERFACE:
-		*name = "SET_INTERFACE";
-		if (c->bRequestType != USB_RECIP_INTERFACE || !g->configured ||
-		    index != 0 || value != 0)
-			break;
-		/* re-enabling resets halts and data toggles, as required */
-		toaster_io_stop(g);
-		g->configured = toaster_io_start(g) == 0;
-		return toaster_ep0_ack(g);
-
-	case USB_REQ_GET_INTERFACE:
-		*name = "GET_INTERFACE";
-		if (c->bRequestType != (USB_DIR_IN | USB_RECIP_INTERFACE) ||
-		    !g->configured || index != 0)
-			break;
-		return toaster_ep0_reply(g, c, &alt, 1);
-
-	default:
-		*name = "standard";
-		break;
-	}
-	return toaster_ep0_stall(g, c);
+	if (g->ep0_hung)
+		toaster_dbg("ep0: %s never answered, and no longer asked",
+			    g->ep0_hung);
+	g->ep0_hung = NULL;
+	g->ep0_stale = false;
+	g->ep0_blind = false;
 }
 
 /*
@@ -1526,11 +1054,11 @@ static const char *toaster_setup_vendor(struct toaster_gadget *g,
 	int64_t now;
 	int rc;
 
-	*name = "vendor";
-	if (c->bRequest < TOASTER_REQ_SLOTS && toaster_req_names[c->bRequest])
-		*name = toaster_req_names[c->bRequest];
-	else
+	*name = toaster_req_name(c->bRequest);
+	if (!*name) {
+		*name = "vendor";
 		return toaster_ep0_stall(g, c);
+	}
 
 	/* interface requests mean nothing before SET_CONFIGURATION */
 	if ((c->bRequestType & USB_RECIP_MASK) != USB_RECIP_INTERFACE ||
@@ -1607,66 +1135,34 @@ static const char *toaster_setup_vendor(struct toaster_gadget *g,
 	return toaster_ep0_result(g, c, rc);
 }
 
-/*
- * The request after a blind answer (toaster_ep0_recover()) is most likely
- * the one that got it, and the host is done with it: an OUT one was
- * refused, so it is refused again (which does nothing on the bus) and not
- * carried out.  An IN one is answered as usual: if the host is done with
- * it, dummy_hcd drops the answer at the next SETUP; if it is the host's
- * next request instead, the one refused blind having lost its event to
- * it, the answer is right.  Only an OUT request that follows an OUT one
- * straight away, its status unasked, can be taken for the refused one by
- * mistake: it is refused too, and the host told so.  Returns the result,
- * or NULL to go on as usual (without faults: see toaster_req_fault()).
- */
-static const char *toaster_setup_blind(struct toaster_gadget *g,
-				       const struct usb_ctrlrequest *c,
-				       const char **name)
+const char *toaster_setup_request(struct toaster_gadget *g,
+				  const struct usb_ctrlrequest *c,
+				  const char **name)
 {
-	/* standard ones come from usbcore, which sends none in a hurry */
-	if (!g->ep0_blind_out || (c->bRequestType & USB_DIR_IN) ||
-	    (c->bRequestType & USB_TYPE_MASK) != USB_TYPE_VENDOR)
-		return NULL;
-	*name = "vendor OUT";
-	if (c->bRequest < TOASTER_REQ_SLOTS && toaster_req_names[c->bRequest])
-		*name = toaster_req_names[c->bRequest];
+	switch (c->bRequestType & USB_TYPE_MASK) {
+	case USB_TYPE_STANDARD:
+		if (g->ops->setup_standard)
+			return g->ops->setup_standard(g, c, name);
+		*name = "standard";
+		break;
+	case USB_TYPE_VENDOR:
+		return toaster_setup_vendor(g, c, name);
+	default:
+		*name = "class";
+		break;
+	}
 	return toaster_ep0_stall(g, c);
 }
 
-static void toaster_setup(struct toaster_gadget *g,
-			  const struct usb_ctrlrequest *c)
+void toaster_setup_log(const struct usb_ctrlrequest *c, const char *name,
+		       const char *result, const char *note)
 {
-	const char *name = "?", *result = NULL;
-	bool blind = g->ep0_blind;
-
-	if (blind)
-		result = toaster_setup_blind(g, c, &name);
-	if (result)
-		goto done;
-	switch (c->bRequestType & USB_TYPE_MASK) {
-	case USB_TYPE_STANDARD:
-		result = toaster_setup_standard(g, c, &name);
-		break;
-	case USB_TYPE_VENDOR:
-		result = toaster_setup_vendor(g, c, &name);
-		break;
-	default:
-		name = "class";
-		result = toaster_ep0_stall(g, c);
-		break;
-	}
-done:
-	toaster_ep0_note(g);
 	toaster_dbg("ep0: %02x %02x v%04x i%04x l%u %s: %s%s",
 		    c->bRequestType, c->bRequest, le16toh(c->wValue),
-		    le16toh(c->wIndex), le16toh(c->wLength), name, result,
-		    blind ? " (after a blind answer)" : "");
-	/* the blind answer went to this request at most */
-	if (blind)
-		g->ep0_blind = false;
+		    le16toh(c->wIndex), le16toh(c->wLength), name, result, note);
 }
 
-static const char *toaster_speed_name(enum usb_device_speed s)
+const char *toaster_speed_name(enum usb_device_speed s)
 {
 	switch (s) {
 	case USB_SPEED_LOW:
@@ -1680,127 +1176,6 @@ static const char *toaster_speed_name(enum usb_device_speed s)
 	default:
 		return "unknown";
 	}
-}
-
-/* gadgetfs left its SETUP state (disconnect) or we closed ep0. */
-static void toaster_ep0_forget(struct toaster_gadget *g)
-{
-	if (g->ep0_hung)
-		toaster_dbg("ep0: %s never answered, and no longer asked",
-			    g->ep0_hung);
-	g->ep0_hung = NULL;
-	g->ep0_stale = false;
-	g->ep0_blind = false;
-}
-
-static void toaster_event(struct toaster_gadget *g,
-			  const struct usb_gadgetfs_event *ev)
-{
-	switch (ev->type) {
-	case GADGETFS_CONNECT:
-		/* a reset may have cost us the DISCONNECT: start clean */
-		toaster_io_stop(g);
-		g->configured = false;
-		toaster_ep0_forget(g);
-		g->speed = ev->u.speed;
-		toaster_dbg("connected at %s speed", toaster_speed_name(g->speed));
-		break;
-	case GADGETFS_DISCONNECT:
-		/* also what a bus reset looks like */
-		toaster_io_stop(g);
-		g->configured = false;
-		toaster_ep0_forget(g);
-		toaster_dbg("disconnected");
-		break;
-	case GADGETFS_SUSPEND:
-		/* mains powered: the toaster keeps toasting */
-		toaster_dbg("suspended");
-		break;
-	case GADGETFS_SETUP:
-		toaster_setup(g, &ev->u.setup);
-		break;
-	case GADGETFS_NOP:
-		break;
-	default:
-		toaster_dbg("unknown gadgetfs event %d", ev->type);
-		break;
-	}
-}
-
-/* ------------------------------------------------------------------ */
-/* setup */
-
-static int toaster_find_udc(struct toaster_gadget *g, char *buf, size_t size)
-{
-	struct dirent *de;
-	size_t len, udcs = 0, files = 0;
-	char udc[NAME_MAX + 1] = "", any[NAME_MAX + 1] = "";
-	DIR *d;
-
-	d = opendir(g->dir);
-	if (!d) {
-		toaster_err("%s: %s (is gadgetfs mounted there?)", g->dir,
-			    strerror(errno));
-		return -1;
-	}
-	while ((de = readdir(d))) {
-		if (de->d_name[0] == '.')
-			continue;
-		files++;
-		snprintf(any, sizeof(any), "%s", de->d_name);
-		len = strlen(de->d_name);
-		if (len > 4 && strcmp(de->d_name + len - 4, "_udc") == 0) {
-			udcs++;
-			snprintf(udc, sizeof(udc), "%s", de->d_name);
-		}
-	}
-	closedir(d);
-
-	/* before binding, the controller's ep0 file is gadgetfs's only file */
-	if (udcs == 1)
-		snprintf(buf, size, "%s", udc);
-	else if (udcs == 0 && files == 1)
-		snprintf(buf, size, "%s", any);
-	else {
-		toaster_err("%s: %s; name the controller with --udc", g->dir,
-			    udcs ? "several *_udc files" : "no *_udc file");
-		return -1;
-	}
-	return 0;
-}
-
-/* Plugs the toaster in.  Returns 0 or -errno. */
-static int toaster_ep0_open(struct toaster_gadget *g)
-{
-	struct toaster_buf b = { .len = 0 };
-	char path[PATH_MAX];
-	ssize_t n;
-	int err;
-
-	snprintf(path, sizeof(path), "%s/%s", g->dir, g->udc);
-	g->ep0_fd = open(path, O_RDWR | O_CLOEXEC);
-	if (g->ep0_fd < 0) {
-		err = errno;
-		toaster_err("%s: %s%s", path, strerror(err),
-			    err == EBUSY ? " (another gadget driver has it open)" : "");
-		return -err;
-	}
-
-	toaster_put_tag(&b, 0);
-	toaster_put_config(&b, g->ep, false);
-	toaster_put_config(&b, g->ep, true);
-	toaster_put_device(&b);
-	/* binds to the controller: the host may enumerate from here on */
-	n = write(g->ep0_fd, b.data, b.len);
-	if (n != (ssize_t)b.len) {
-		err = n < 0 ? errno : EIO;
-		toaster_err("%s: writing descriptors: %s", path,
-			    n < 0 ? strerror(err) : "short write");
-		close(g->ep0_fd);
-		g->ep0_fd = -1;
-		return -err;
-	}
-	return 0;
 }
 
 static int toaster_signals(struct toaster_gadget *g)
@@ -1836,19 +1211,30 @@ static int toaster_signals(struct toaster_gadget *g)
 /* unplugging */
 
 /*
- * Like pulling the cable: closing ep0 unbinds the gadget from the
+ * Like pulling the cable: the backend unbinds the gadget from the
  * controller and the host sees the toaster go.  The toaster itself, model
- * and clock, carries on; the endpoint files go with ep0, so they close
- * first.
+ * and clock, carries on.  The workers stop first: an endpoint going away
+ * under a transfer is the host's doing at most, never ours.
  */
 static void toaster_unplug(struct toaster_gadget *g)
 {
-	toaster_io_stop(g);
-	g->configured = false;
+	toaster_deconfigured(g);
 	toaster_ep0_forget(g);
-	close(g->ep0_fd);
-	g->ep0_fd = -1;
+	g->ops->unplug(g);
+	g->plugged = false;
 	toaster_dbg("unplugged");
+}
+
+/* Returns 0 or -errno. */
+static int toaster_plug(struct toaster_gadget *g)
+{
+	int rc = g->ops->plug(g);
+
+	if (rc == 0) {
+		g->plugged = true;
+		toaster_dbg("plugged in");
+	}
+	return rc;
 }
 
 static void toaster_overheat(struct toaster_gadget *g)
@@ -1873,7 +1259,7 @@ static void toaster_woken(struct toaster_gadget *g)
 	g->unplug_due = false;
 	replug_ms = g->faults.replug_ms;
 	pthread_mutex_unlock(&g->lock);
-	if (!due || g->ep0_fd < 0)
+	if (!due || !g->plugged)
 		return;
 
 	if (replug_ms < 0)
@@ -1890,10 +1276,10 @@ static void toaster_woken(struct toaster_gadget *g)
 static void toaster_replug(struct toaster_gadget *g)
 {
 	g->replug_at = TOASTER_MODEL_NEVER;
-	if (g->ep0_fd >= 0)
+	if (g->plugged)
 		return;
 	toaster_dbg("unplug-when-toasting: plugging back in");
-	if (toaster_ep0_open(g) < 0)
+	if (toaster_plug(g) < 0)
 		toaster_err("cannot plug back in; waiting for \"plug\"");
 }
 
@@ -2040,18 +1426,16 @@ static void toaster_ctl_command(struct toaster_gadget *g, char *line)
 		snprintf(why, sizeof(why), "too many words");
 	} else if (strcmp(argv[0], "unplug") == 0 && argc == 1) {
 		g->replug_at = TOASTER_MODEL_NEVER;
-		if (g->ep0_fd >= 0)
+		if (g->plugged)
 			toaster_unplug(g);
 		else
 			toaster_dbg("already unplugged");
 	} else if (strcmp(argv[0], "plug") == 0 && argc == 1) {
 		g->replug_at = TOASTER_MODEL_NEVER;
-		if (g->ep0_fd < 0) {
-			rc = toaster_ep0_open(g);
+		if (!g->plugged) {
+			rc = toaster_plug(g);
 			if (rc < 0)
 				snprintf(why, sizeof(why), "%s", strerror(-rc));
-			else
-				toaster_dbg("plugged in");
 		} else {
 			toaster_dbg("already plugged in");
 		}
@@ -2134,22 +1518,20 @@ static void toaster_ctl_read(struct toaster_gadget *g)
 /* the main loop */
 
 /*
- * Runs until SIGTERM/SIGINT (returns 0) or gadgetfs fails (-1).  Unplugged,
- * there is no ep0 to watch, and the rest goes on.
+ * Runs until SIGTERM/SIGINT (returns 0) or ep0 fails (-1).  Without an ep0
+ * to watch (gadgetfs, unplugged) the rest goes on.
  */
 static int toaster_main_loop(struct toaster_gadget *g)
 {
-	enum { P_SIG, P_EP0, P_CTL, P_WAKE, P_FDS, TOASTER_EVENTS = 5 };
-	struct usb_gadgetfs_event ev[TOASTER_EVENTS];
+	enum { P_SIG, P_EP0, P_CTL, P_WAKE, P_FDS };
 	struct signalfd_siginfo si;
 	struct pollfd pfd[P_FDS];
-	size_t i, nev;
-	ssize_t n;
 
 	for (;;) {
-		/* poll() skips negative fds: unplugged, no --control */
+		/* poll() skips negative fds: no ep0, no --control */
 		pfd[P_SIG] = (struct pollfd){ .fd = g->sig_fd, .events = POLLIN };
-		pfd[P_EP0] = (struct pollfd){ .fd = g->ep0_fd, .events = POLLIN };
+		pfd[P_EP0] = (struct pollfd){ .fd = g->ops->ep0_poll_fd(g),
+					      .events = POLLIN };
 		pfd[P_CTL] = (struct pollfd){ .fd = g->ctl_fd, .events = POLLIN };
 		pfd[P_WAKE] = (struct pollfd){ .fd = g->wake_fd, .events = POLLIN };
 		if (poll(pfd, P_FDS, toaster_poll_timeout(g)) < 0) {
@@ -2171,31 +1553,9 @@ static int toaster_main_loop(struct toaster_gadget *g)
 			}
 		}
 
-		/*
-		 * POLLHUP, never with POLLIN: the host gave up on the request
-		 * in hand, and gadgetfs put its next one in that place.
-		 */
-		nev = 0;
-		if (pfd[P_EP0].revents & POLLHUP) {
-			nev = toaster_ep0_recover(g, ev, TOASTER_EVENTS);
-		} else if (pfd[P_EP0].revents & POLLIN) {
-			n = read(g->ep0_fd, ev, sizeof(ev));
-			if (n < 0 && errno != EINTR && errno != EAGAIN &&
-			    errno != EIDRM) {
-				toaster_err("ep0: %s", strerror(errno));
-				return -1;
-			}
-			nev = n > 0 ? (size_t)n / sizeof(ev[0]) : 0;
-		}
-		while (nev) {
-			for (i = 0; i < nev; i++)
-				toaster_event(g, &ev[i]);
-			nev = 0;
-			/* an answer found its request replaced */
-			if (g->ep0_stale)
-				nev = toaster_ep0_recover(g, ev, TOASTER_EVENTS);
-		}
-		toaster_ep0_note(g);
+		if (pfd[P_EP0].revents &&
+		    g->ops->ep0_ready(g, pfd[P_EP0].revents) < 0)
+			return -1;
 
 		/* after ep0's events, which these may leave without an ep0 */
 		if (pfd[P_WAKE].revents & POLLIN)
@@ -2211,11 +1571,17 @@ static int toaster_main_loop(struct toaster_gadget *g)
 static void toaster_usage(FILE *f)
 {
 	fprintf(f,
-		"usage: toaster-gadget [--gadgetfs DIR] [--udc NAME] [--time-scale X]\n"
-		"                      [--serial STR] [--control PATH] [--fault MODE[=ARG]]...\n"
-		"                      [-v]\n"
+		"usage: toaster-gadget [--gadgetfs DIR | --functionfs] [--udc NAME]\n"
+		"                      [--time-scale X] [--serial STR] [--control PATH]\n"
+		"                      [--fault MODE[=ARG]]... [-v]\n"
 		"Emulates the toaster on gadgetfs (mounted at DIR, default /dev/gadget).\n"
-		"  --udc NAME        controller file in DIR (default: the one *_udc)\n"
+		"  --functionfs      on FunctionFS instead, as a configfs gadget of its own\n"
+		"                    (%s/toaster.PID), so that gadgetfs's\n"
+		"                    toaster can be plugged in beside it; it mounts\n"
+		"                    FunctionFS itself, and leaves nothing behind\n"
+		"  --udc NAME        gadgetfs: the controller file in DIR (default: the one\n"
+		"                    *_udc); FunctionFS: the controller in /sys/class/udc\n"
+		"                    (default: the first no gadget has)\n"
 		"  --time-scale X    run the toaster's clock X times faster (default 1)\n"
 		"  --serial STR      serial number, up to %d printable ASCII characters\n"
 		"  --control PATH    make a FIFO at PATH (removed on exit; an existing FIFO\n"
@@ -2235,9 +1601,11 @@ static void toaster_usage(FILE *f)
 		"                    of stall, hang and short at a time.\n"
 		"      stall=REQ           refuse (stall) REQ even when it is valid\n"
 		"      hang=REQ            never answer REQ, nor carry it out: the host times\n"
-		"                          out.  The request after (which gadgetfs shows only\n"
-		"                          once answered) is refused: an OUT one stalled, an\n"
-		"                          IN one answered with nothing.  Then all is well.\n"
+		"                          out.  gadgetfs: the request after (which gadgetfs\n"
+		"                          shows only once answered) is refused: an OUT one\n"
+		"                          stalled, an IN one answered with nothing.  Then\n"
+		"                          all is well.  FunctionFS drops the hung request\n"
+		"                          when the next one comes.\n"
 		"      short=REQ           answer REQ (get_info, get_status) with half its\n"
 		"                          reply, cut to what the host asked for\n"
 		"      garbage-notify      send a malformed notification (wrong length, state\n"
@@ -2248,13 +1616,14 @@ static void toaster_usage(FILE *f)
 		"                          longer than a packet, up for MS ms\n"
 		"  -v, --verbose     log every control request, state change and fault\n"
 		"SIGTERM/SIGINT disconnect and exit; SIGUSR2 injects a heater fault.\n",
-		TOASTER_SERIAL_LEN);
+		TOASTER_CONFIGFS_GADGETS, TOASTER_SERIAL_LEN);
 }
 
 static int toaster_parse(struct toaster_gadget *g, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "gadgetfs", required_argument, NULL, 'g' },
+		{ "functionfs", no_argument, NULL, 'F' },
 		{ "udc", required_argument, NULL, 'u' },
 		{ "time-scale", required_argument, NULL, 't' },
 		{ "serial", required_argument, NULL, 's' },
@@ -2274,6 +1643,9 @@ static int toaster_parse(struct toaster_gadget *g, int argc, char **argv)
 		switch (c) {
 		case 'g':
 			g->dir = optarg;
+			break;
+		case 'F':
+			g->ops = &toaster_ffs_backend;
 			break;
 		case 'u':
 			g->udc = optarg;
@@ -2339,6 +1711,7 @@ static int toaster_parse(struct toaster_gadget *g, int argc, char **argv)
 int main(int argc, char **argv)
 {
 	static struct toaster_gadget gadget = {
+		.ops = &toaster_gadgetfs_backend,
 		.dir = "/dev/gadget",
 		.scale = 1.0,
 		.serial = TOASTER_DEFAULT_SERIAL,
@@ -2349,6 +1722,7 @@ int main(int argc, char **argv)
 		.ack_fd = -1,
 		.replug_at = TOASTER_MODEL_NEVER,
 		.faults = { .replug_ms = -1 },
+		.ffs = { .ev_fd = -1 },
 		.speed = USB_SPEED_HIGH,
 		.ep = {
 			[TOASTER_EP_ROLE_OUT] = { "bulk OUT", TOASTER_EP_BULK_OUT,
@@ -2369,18 +1743,13 @@ int main(int argc, char **argv)
 		},
 	};
 	struct toaster_gadget *g = &gadget;
-	char udc[NAME_MAX + 1], faults[256];
+	char faults[256];
 	pthread_condattr_t ca;
 	int rc = -1;
 
 	if (toaster_parse(g, argc, argv) < 0)
 		return 2;
 	toaster_verbose = g->verbose;
-	if (!g->udc) {
-		if (toaster_find_udc(g, udc, sizeof(udc)) < 0)
-			return 1;
-		g->udc = udc;
-	}
 
 	/* deadlines are CLOCK_MONOTONIC, like the model's timestamps */
 	pthread_condattr_init(&ca);
@@ -2400,28 +1769,22 @@ int main(int argc, char **argv)
 	/* before plugging in: whoever waits for the toaster finds it ready */
 	if (g->control && toaster_ctl_open(g) < 0)
 		return 1;
-	if (toaster_ep0_open(g) < 0)
-		goto out_ctl;
-	/* the endpoint files appear once ep0's descriptors bound us */
-	if (toaster_choose_endpoints(g) < 0) {
-		close(g->ep0_fd);
-		goto out_ctl;
-	}
 	if (pthread_create(&g->clock_tid, NULL, toaster_clock_main, g) != 0) {
 		toaster_err("cannot start the clock thread");
-		close(g->ep0_fd);
 		goto out_ctl;
 	}
 	toaster_faults_describe(&g->faults, faults, sizeof(faults));
-	toaster_dbg("%04x:%04x %s serial %s on %s/%s, time scale %g, faults: %s",
+	toaster_dbg("%04x:%04x %s serial %s on %s, time scale %g, faults: %s",
 		    TOASTER_VENDOR_ID, TOASTER_PRODUCT_ID, TOASTER_MODEL,
-		    g->serial, g->dir, g->udc, g->scale, faults);
-
-	rc = toaster_main_loop(g);
-
-	/* the host sees it unplugged; a request left hanging goes with it */
-	if (g->ep0_fd >= 0)
-		toaster_unplug(g);
+		    g->serial, g->ops->name, g->scale, faults);
+	if (g->ops->start(g) == 0) {
+		g->plugged = true;
+		rc = toaster_main_loop(g);
+		/* the host sees it unplugged; a request left hanging goes with it */
+		if (g->plugged)
+			toaster_unplug(g);
+		g->ops->stop(g);
+	}
 
 	pthread_mutex_lock(&g->lock);
 	g->quit = true;

@@ -119,3 +119,34 @@ reset_toaster() {
 	command_ok unlock
 	command_ok "darkness 5"
 }
+
+# Another firmware beside the stack's (toaster-gadget ARGS..., e.g.
+# --functionfs), in the background, its output in LOG.  Its pid goes in
+# /run/toaster-stack/NAME.pid, where `toaster-stack down` finds it should
+# the test not stop it.
+start_firmware() {
+	local name=$1 log=$2
+	shift 2
+	toaster-gadget "$@" >"$log" 2>&1 &
+	echo $! >"/run/toaster-stack/$name.pid"
+}
+
+# SIGTERMs the firmware started as NAME and waits up to 10 s for it;
+# returns its exit status (124 if it would not go, and it is killed).
+stop_firmware() {
+	local file=/run/toaster-stack/$1.pid pid tries=100 rc=0
+	[ -e "$file" ] || return 0
+	pid=$(<"$file")
+	rm -f "$file"
+	kill -TERM "$pid" 2>/dev/null || return 0
+	while ((tries-- > 0)) && kill -0 "$pid" 2>/dev/null; do
+		sleep 0.1
+	done
+	if kill -0 "$pid" 2>/dev/null; then
+		kill -KILL "$pid"
+		wait "$pid" 2>/dev/null || true
+		return 124
+	fi
+	wait "$pid" || rc=$?
+	return $rc
+}

@@ -35,6 +35,15 @@
 #define TOASTER_MAX_POWER_2MA		50	/* the USB side only: 100 mA */
 /* bus-powered: that is what dummy_hcd's GET_STATUS reports */
 #define TOASTER_CONFIG_ATTRIBUTES	USB_CONFIG_ATT_ONE
+/*
+ * The endpoint addresses the firmware asks for, where the gadget API lets
+ * it choose (gadgetfs).  They are not the protocol's (a host finds the
+ * endpoints by type and direction): on FunctionFS the composite layer
+ * numbers them itself (see toaster_ffs.c).
+ */
+#define TOASTER_EP_BULK_OUT		0x01
+#define TOASTER_EP_BULK_IN		0x82
+#define TOASTER_EP_INT_IN		0x83
 #define TOASTER_BULK_MAXP_FS		64
 #define TOASTER_BULK_MAXP_HS		512
 /* One status per packet, so a notification is never split. */

@@ -20,13 +20,18 @@
 #define TOASTER_PRODUCT_ID		0x0001
 #define TOASTER_BCD_DEVICE		0x0100
 
-/* One vendor-specific interface with three endpoints. */
+/*
+ * One vendor-specific interface with three endpoints: one bulk OUT (burn
+ * patterns, loopback data), one bulk IN (the loopback echo) and one
+ * interrupt IN (status notifications).  Their addresses are not part of
+ * the protocol: a device controller, or the gadget API in front of it, may
+ * number them as it likes, so a host finds each by its transfer type and
+ * direction in the interface descriptor, as the driver does
+ * (usb_find_common_endpoints()).
+ */
 #define TOASTER_INTERFACE_CLASS		0xff	/* USB_CLASS_VENDOR_SPEC */
 #define TOASTER_INTERFACE_SUBCLASS	0x00
 #define TOASTER_INTERFACE_PROTOCOL	0x00
-#define TOASTER_EP_BULK_OUT		0x01
-#define TOASTER_EP_BULK_IN		0x82
-#define TOASTER_EP_INT_IN		0x83
 /* Interrupt endpoint polling interval: 2^(n-1) frames or microframes. */
 #define TOASTER_INT_INTERVAL_HS		4	/* 1 ms at high speed */
 #define TOASTER_INT_INTERVAL_FS		1	/* 1 ms at full speed */

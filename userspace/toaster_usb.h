@@ -33,6 +33,49 @@ enum toaster_exit {
 #define TOASTER_USB_CTRL_TIMEOUT_MS	5000
 #define TOASTER_USB_BULK_TIMEOUT_MS	10000
 
+/*
+ * The kinds of endpoint the protocol has, one of each (toaster_proto.h):
+ * found by type and direction, whatever their addresses.
+ */
+enum toaster_usb_ep_kind {
+	TOASTER_USB_EP_BULK_OUT,
+	TOASTER_USB_EP_BULK_IN,
+	TOASTER_USB_EP_INT_IN,
+	TOASTER_USB_EP_KINDS,		/* also: of none of these kinds */
+};
+
+/* An interface's endpoints, sorted by kind (toaster_usb_find_endpoints()). */
+struct toaster_usb_eps {
+	/* the first of each kind, pointing into the interface; NULL if none */
+	const struct libusb_endpoint_descriptor *ep[TOASTER_USB_EP_KINDS];
+	unsigned int	count[TOASTER_USB_EP_KINDS];	/* how many of each */
+	unsigned int	others;		/* of no kind the protocol has */
+};
+
+/* "bulk OUT", "bulk IN", "interrupt IN" */
+const char *toaster_usb_ep_kind_name(enum toaster_usb_ep_kind kind);
+/* What one endpoint is to the protocol: TOASTER_USB_EP_KINDS for nothing. */
+enum toaster_usb_ep_kind
+toaster_usb_ep_kind(const struct libusb_endpoint_descriptor *ep);
+/*
+ * Sorts alt's endpoints by kind.  True if there is at least one of each,
+ * eps->ep[] then being the first of each (as usb_find_common_endpoints()
+ * takes them).
+ */
+bool toaster_usb_find_endpoints(const struct libusb_interface_descriptor *alt,
+				struct toaster_usb_eps *eps);
+/* Exactly one endpoint of each kind, and no other. */
+bool toaster_usb_eps_exact(const struct toaster_usb_eps *eps);
+/*
+ * What keeps eps from being exact, in words ("no interrupt IN endpoint,
+ * 2 bulk IN endpoints"), into buf; "" if nothing.  Returns buf.
+ */
+const char *toaster_usb_eps_problem(const struct toaster_usb_eps *eps,
+				    char *buf, size_t size);
+/* alt's endpoints in words ("0x02 bulk OUT, 0x81 bulk IN"), into buf. */
+const char *toaster_usb_eps_list(const struct libusb_interface_descriptor *alt,
+				 char *buf, size_t size);
+
 struct toaster_usb {
 	libusb_context		*ctx;
 	libusb_device_handle	*handle;
@@ -42,6 +85,11 @@ struct toaster_usb {
 	enum libusb_speed	speed;
 	uint8_t			bus;
 	uint8_t			address;
+	/*
+	 * bEndpointAddress of each kind of endpoint, found by type in the
+	 * active configuration's interface when the toaster is opened
+	 */
+	uint8_t			ep[TOASTER_USB_EP_KINDS];
 	/* of the bulk endpoints, from the active configuration */
 	uint16_t		bulk_maxp;
 };

@@ -156,20 +156,17 @@ static bool toaster_expect_stall(struct toaster_conf *c, uint8_t type,
 /* ------------------------------------------------------------------ */
 /* descriptors */
 
-struct toaster_conf_ep {
-	uint8_t		address;
-	uint8_t		type;
-	uint16_t	maxp;
-	uint8_t		interval;
-};
-
 struct toaster_conf_cfg {
 	uint16_t		total;
 	uint8_t			num_interfaces;	/* as the header declares */
 	unsigned int		interfaces;	/* as found */
 	uint8_t			cls, subclass, protocol, num_endpoints;
+	/*
+	 * Every endpoint descriptor in the set, as libusb would parse them
+	 * (wMaxPacketSize in host order), for toaster_usb_find_endpoints()
+	 */
 	unsigned int		endpoints;
-	struct toaster_conf_ep	ep[8];
+	struct libusb_endpoint_descriptor ep[8];
 	const char		*malformed;
 };
 
@@ -180,7 +177,7 @@ static void toaster_parse_config(const unsigned char *b, int len,
 	struct usb_config_descriptor config;
 	struct usb_interface_descriptor intf;
 	struct usb_endpoint_descriptor epd;
-	struct toaster_conf_ep *ep;
+	struct libusb_endpoint_descriptor *ep;
 	int i;
 
 	memset(cfg, 0, sizeof(*cfg));
@@ -222,11 +219,12 @@ static void toaster_parse_config(const unsigned char *b, int len,
 			memset(&epd, 0, sizeof(epd));
 			memcpy(&epd, b + i, USB_DT_ENDPOINT_SIZE);
 			ep = &cfg->ep[cfg->endpoints++];
-			ep->address = epd.bEndpointAddress;
-			ep->type = epd.bmAttributes & USB_ENDPOINT_XFERTYPE_MASK;
-			/* bits 12:11 are extra transactions per microframe */
-			ep->maxp = le16toh(epd.wMaxPacketSize) & USB_ENDPOINT_MAXP_MASK;
-			ep->interval = epd.bInterval;
+			ep->bLength = epd.bLength;
+			ep->bDescriptorType = epd.bDescriptorType;
+			ep->bEndpointAddress = epd.bEndpointAddress;
+			ep->bmAttributes = epd.bmAttributes;
+			ep->wMaxPacketSize = le16toh(epd.wMaxPacketSize);
+			ep->bInterval = epd.bInterval;
 			break;
 		default:
 			break;
@@ -234,16 +232,10 @@ static void toaster_parse_config(const unsigned char *b, int len,
 	}
 }
 
-static const struct toaster_conf_ep *
-toaster_find_ep(const struct toaster_conf_cfg *cfg, uint8_t address)
+/* bits 12:11 are extra transactions per microframe, not the size */
+static unsigned int toaster_maxp(const struct libusb_endpoint_descriptor *ep)
 {
-	unsigned int i;
-
-	for (i = 0; i < cfg->endpoints; i++) {
-		if (cfg->ep[i].address == address)
-			return &cfg->ep[i];
-	}
-	return NULL;
+	return ep->wMaxPacketSize & USB_ENDPOINT_MAXP_MASK;
 }
 
 /* Fetches configuration descriptor type (CONFIG or OTHER_SPEED_CONFIG). */
@@ -264,8 +256,12 @@ static int toaster_get_config(struct toaster_conf *c, uint8_t type,
 static void toaster_check_config(struct toaster_conf *c, const char *label,
 				 const unsigned char *buf, int len, bool high_speed)
 {
-	const struct toaster_conf_ep *out, *in, *intr;
+	const struct libusb_endpoint_descriptor *out, *in, *intr;
+	struct libusb_interface_descriptor alt;
+	struct toaster_usb_eps eps;
 	struct toaster_conf_cfg cfg;
+	char problem[160], list[160];
+	unsigned int i, j, num;
 	bool ok;
 
 	toaster_parse_config(buf, len, &cfg);
@@ -287,44 +283,59 @@ static void toaster_check_config(struct toaster_conf *c, const char *label,
 		      cfg.num_interfaces, cfg.interfaces, cfg.cls, cfg.subclass,
 		      cfg.protocol, cfg.num_endpoints);
 
-	out = toaster_find_ep(&cfg, TOASTER_EP_BULK_OUT);
-	in = toaster_find_ep(&cfg, TOASTER_EP_BULK_IN);
-	intr = toaster_find_ep(&cfg, TOASTER_EP_INT_IN);
-	ok = cfg.endpoints == 3 && out && in && intr &&
-	     out->type == USB_ENDPOINT_XFER_BULK && in->type == USB_ENDPOINT_XFER_BULK &&
-	     intr->type == USB_ENDPOINT_XFER_INT;
-	if (!toaster_check(c, ok,
-			   toaster_what("%s: exactly bulk OUT 0x%02x, bulk IN 0x%02x, interrupt IN 0x%02x",
-					label, TOASTER_EP_BULK_OUT, TOASTER_EP_BULK_IN,
-					TOASTER_EP_INT_IN),
-			   "%u endpoints: %02x/%s%s %02x/%s%s %02x/%s%s", cfg.endpoints,
-			   cfg.ep[0].address, cfg.ep[0].type == USB_ENDPOINT_XFER_BULK ? "bulk" : "",
-			   cfg.ep[0].type == USB_ENDPOINT_XFER_INT ? "int" : "",
-			   cfg.ep[1].address, cfg.ep[1].type == USB_ENDPOINT_XFER_BULK ? "bulk" : "",
-			   cfg.ep[1].type == USB_ENDPOINT_XFER_INT ? "int" : "",
-			   cfg.ep[2].address, cfg.ep[2].type == USB_ENDPOINT_XFER_BULK ? "bulk" : "",
-			   cfg.ep[2].type == USB_ENDPOINT_XFER_INT ? "int" : ""))
+	/*
+	 * The protocol fixes the kinds of endpoint, not their addresses: they
+	 * are found by type and direction, as toaster-usb and the driver
+	 * find them.
+	 */
+	memset(&alt, 0, sizeof(alt));
+	alt.bNumEndpoints = (uint8_t)cfg.endpoints;
+	alt.endpoint = cfg.ep;
+	toaster_usb_find_endpoints(&alt, &eps);
+	if (!toaster_check(c, toaster_usb_eps_exact(&eps),
+			   toaster_what("%s: exactly one bulk OUT, one bulk IN and one interrupt IN endpoint",
+					label),
+			   "%s (the endpoints: %s)",
+			   toaster_usb_eps_problem(&eps, problem, sizeof(problem)),
+			   toaster_usb_eps_list(&alt, list, sizeof(list))))
 		return;
+	out = eps.ep[TOASTER_USB_EP_BULK_OUT];
+	in = eps.ep[TOASTER_USB_EP_BULK_IN];
+	intr = eps.ep[TOASTER_USB_EP_INT_IN];
+
+	/* USB 2.0 9.6.6: numbers 1..15, bits 6:4 reserved; one address each */
+	ok = true;
+	for (i = 0; i < cfg.endpoints; i++) {
+		num = cfg.ep[i].bEndpointAddress & LIBUSB_ENDPOINT_ADDRESS_MASK;
+		ok &= num != 0 && !(cfg.ep[i].bEndpointAddress & 0x70);
+		for (j = 0; j < i; j++)
+			ok &= cfg.ep[j].bEndpointAddress != cfg.ep[i].bEndpointAddress;
+	}
+	toaster_check(c, ok,
+		      toaster_what("%s: endpoint addresses valid (numbers 1 to 15) and distinct",
+				   label),
+		      "%s", list);
 
 	/* USB 2.0 5.8.3: high speed bulk is 512 exactly; full speed 8..64 */
 	if (high_speed)
-		toaster_check(c, out->maxp == 512 && in->maxp == 512,
+		toaster_check(c, toaster_maxp(out) == 512 && toaster_maxp(in) == 512,
 			      toaster_what("%s: bulk wMaxPacketSize 512 at high speed", label),
-			      "OUT %u, IN %u", out->maxp, in->maxp);
+			      "OUT %u, IN %u", toaster_maxp(out), toaster_maxp(in));
 	else
-		toaster_check(c, (out->maxp == 8 || out->maxp == 16 || out->maxp == 32 ||
-				  out->maxp == 64) && out->maxp == in->maxp,
+		toaster_check(c, (toaster_maxp(out) == 8 || toaster_maxp(out) == 16 ||
+				  toaster_maxp(out) == 32 || toaster_maxp(out) == 64) &&
+			      toaster_maxp(out) == toaster_maxp(in),
 			      toaster_what("%s: bulk wMaxPacketSize 8, 16, 32 or 64 at full speed",
 					   label),
-			      "OUT %u, IN %u", out->maxp, in->maxp);
+			      "OUT %u, IN %u", toaster_maxp(out), toaster_maxp(in));
 
-	toaster_check(c, intr->maxp >= sizeof(struct toaster_wire_status) &&
-		      intr->interval == (high_speed ? TOASTER_INT_INTERVAL_HS
-						    : TOASTER_INT_INTERVAL_FS),
+	toaster_check(c, toaster_maxp(intr) >= sizeof(struct toaster_wire_status) &&
+		      intr->bInterval == (high_speed ? TOASTER_INT_INTERVAL_HS
+						     : TOASTER_INT_INTERVAL_FS),
 		      toaster_what("%s: interrupt IN holds a %zu byte status, bInterval %u",
 				   label, sizeof(struct toaster_wire_status),
 				   high_speed ? TOASTER_INT_INTERVAL_HS : TOASTER_INT_INTERVAL_FS),
-		      "wMaxPacketSize %u, bInterval %u", intr->maxp, intr->interval);
+		      "wMaxPacketSize %u, bInterval %u", toaster_maxp(intr), intr->bInterval);
 }
 
 static void toaster_conf_descriptors(struct toaster_conf *c)

@@ -76,11 +76,19 @@ static const char *toaster_usb_hint(int rc)
 	}
 }
 
+/*
+ * The toaster's interface in the active configuration, and its endpoints:
+ * by type and direction, since the protocol does not fix their addresses
+ * (a FunctionFS toaster has the controller's numbers).
+ */
 static int toaster_usb_find_interface(struct toaster_usb *t, libusb_device *dev)
 {
 	struct libusb_config_descriptor *cfg;
-	const struct libusb_interface_descriptor *alt;
-	int rc, i, e;
+	const struct libusb_interface_descriptor *alt = NULL;
+	struct toaster_usb_eps eps;
+	char problem[160], list[160];
+	unsigned int k;
+	int rc, i;
 
 	rc = libusb_get_active_config_descriptor(dev, &cfg);
 	if (rc) {
@@ -89,27 +97,37 @@ static int toaster_usb_find_interface(struct toaster_usb *t, libusb_device *dev)
 			rc == LIBUSB_ERROR_NOT_FOUND ? " (the device is not configured)" : "");
 		return rc;
 	}
-	rc = LIBUSB_ERROR_NOT_FOUND;
-	for (i = 0; i < cfg->bNumInterfaces && rc; i++) {
+	for (i = 0; i < cfg->bNumInterfaces && !alt; i++) {
 		if (cfg->interface[i].num_altsetting < 1)
 			continue;
-		alt = &cfg->interface[i].altsetting[0];
-		if (alt->bInterfaceClass != TOASTER_INTERFACE_CLASS)
-			continue;
-		t->ifnum = alt->bInterfaceNumber;
-		for (e = 0; e < alt->bNumEndpoints; e++) {
-			if (alt->endpoint[e].bEndpointAddress == TOASTER_EP_BULK_IN)
-				t->bulk_maxp = alt->endpoint[e].wMaxPacketSize;
-		}
-		rc = 0;
+		if (cfg->interface[i].altsetting[0].bInterfaceClass == TOASTER_INTERFACE_CLASS)
+			alt = &cfg->interface[i].altsetting[0];
 	}
-	libusb_free_config_descriptor(cfg);
-	if (rc)
+	if (!alt) {
 		fprintf(stderr, "toaster-usb: %04x:%04x has no interface of class 0x%02x\n",
 			TOASTER_VENDOR_ID, TOASTER_PRODUCT_ID, TOASTER_INTERFACE_CLASS);
+		rc = LIBUSB_ERROR_NOT_FOUND;
+		goto out;
+	}
+	t->ifnum = alt->bInterfaceNumber;
+	if (!toaster_usb_find_endpoints(alt, &eps)) {
+		fprintf(stderr, "toaster-usb: interface %u of %04x:%04x is not a toaster's: %s (it has %s; the protocol wants one bulk OUT, one bulk IN and one interrupt IN)\n",
+			t->ifnum, TOASTER_VENDOR_ID, TOASTER_PRODUCT_ID,
+			toaster_usb_eps_problem(&eps, problem, sizeof(problem)),
+			toaster_usb_eps_list(alt, list, sizeof(list)));
+		rc = LIBUSB_ERROR_NOT_FOUND;
+		goto out;
+	}
+	for (k = 0; k < TOASTER_USB_EP_KINDS; k++)
+		t->ep[k] = eps.ep[k]->bEndpointAddress;
+	/* bits 12:11 are extra transactions per microframe, not the size */
+	t->bulk_maxp = eps.ep[TOASTER_USB_EP_BULK_IN]->wMaxPacketSize & 0x7ff;
 	/* a zero maxpacket would divide by zero; 64 is right at any speed */
 	if (!t->bulk_maxp)
 		t->bulk_maxp = 64;
+	rc = 0;
+out:
+	libusb_free_config_descriptor(cfg);
 	return rc;
 }
 
@@ -206,10 +224,12 @@ int toaster_usb_open(struct toaster_usb *t, const char *serial)
 	}
 	t->claimed = true;
 	if (t->verbose)
-		fprintf(stderr, "toaster-usb: bus %03u device %03u, interface %u, %s speed\n",
+		fprintf(stderr, "toaster-usb: bus %03u device %03u, interface %u, %s speed, bulk OUT 0x%02x, bulk IN 0x%02x, interrupt IN 0x%02x\n",
 			t->bus, t->address, t->ifnum,
 			t->speed == LIBUSB_SPEED_HIGH ? "high" :
-			t->speed == LIBUSB_SPEED_FULL ? "full" : "other");
+			t->speed == LIBUSB_SPEED_FULL ? "full" : "other",
+			t->ep[TOASTER_USB_EP_BULK_OUT], t->ep[TOASTER_USB_EP_BULK_IN],
+			t->ep[TOASTER_USB_EP_INT_IN]);
 	return TOASTER_EXIT_OK;
 }
 
@@ -302,8 +322,8 @@ int toaster_usb_notification(struct toaster_usb *t, struct toaster_usb_status *s
 	} buf;
 	int rc, n = 0;
 
-	rc = libusb_interrupt_transfer(t->handle, TOASTER_EP_INT_IN, buf.b,
-				       sizeof(buf.b), &n, timeout_ms);
+	rc = libusb_interrupt_transfer(t->handle, t->ep[TOASTER_USB_EP_INT_IN],
+				       buf.b, sizeof(buf.b), &n, timeout_ms);
 	/* a timeout that raced a completion still delivered it */
 	if (rc == LIBUSB_ERROR_TIMEOUT && n == 0)
 		return rc;
@@ -383,7 +403,7 @@ int toaster_usb_bulk_out(struct toaster_usb *t, const void *buf, size_t len,
 	x = libusb_alloc_transfer(0);
 	if (!x)
 		return LIBUSB_ERROR_NO_MEM;
-	libusb_fill_bulk_transfer(x, t->handle, TOASTER_EP_BULK_OUT,
+	libusb_fill_bulk_transfer(x, t->handle, t->ep[TOASTER_USB_EP_BULK_OUT],
 				  (unsigned char *)(uintptr_t)buf, (int)len,
 				  toaster_usb_flag_done, &done, timeout_ms);
 	if (len % t->bulk_maxp == 0)
@@ -415,8 +435,8 @@ int toaster_usb_bulk_in(struct toaster_usb *t, void *buf, size_t len,
 {
 	int rc, n = 0;
 
-	rc = libusb_bulk_transfer(t->handle, TOASTER_EP_BULK_IN, buf, (int)len,
-				  &n, timeout_ms);
+	rc = libusb_bulk_transfer(t->handle, t->ep[TOASTER_USB_EP_BULK_IN], buf,
+				  (int)len, &n, timeout_ms);
 	*got = n > 0 ? (size_t)n : 0;
 	return rc;
 }
@@ -549,10 +569,12 @@ int toaster_usb_loopback(struct toaster_usb *t, size_t size, unsigned int count,
 		 * then run together on the wire, and each IN transfer simply
 		 * takes the next size bytes of the echo.
 		 */
-		libusb_fill_bulk_transfer(s->xfer[0], t->handle, TOASTER_EP_BULK_OUT,
+		libusb_fill_bulk_transfer(s->xfer[0], t->handle,
+					  t->ep[TOASTER_USB_EP_BULK_OUT],
 					  s->buf[0], (int)size, toaster_lb_done, s,
 					  TOASTER_USB_BULK_TIMEOUT_MS);
-		libusb_fill_bulk_transfer(s->xfer[1], t->handle, TOASTER_EP_BULK_IN,
+		libusb_fill_bulk_transfer(s->xfer[1], t->handle,
+					  t->ep[TOASTER_USB_EP_BULK_IN],
 					  s->buf[1], (int)size, toaster_lb_done, s,
 					  TOASTER_USB_BULK_TIMEOUT_MS);
 	}

@@ -61,10 +61,24 @@ proto_struct_size() {
 	fail "no struct $1 in $header"
 }
 
+# The toaster's interrupt IN endpoint, from its descriptors as sysfs has
+# them: the protocol fixes the kinds of endpoint, not their numbers.
+int_in_address() {
+	local ep
+	for ep in "$1"/ep_*; do
+		if [ "$(<"$ep/type")" = Interrupt ] && [ "$(<"$ep/direction")" = in ]; then
+			echo $((16#$(<"$ep/bEndpointAddress")))
+			return 0
+		fi
+	done
+	fail "no interrupt IN endpoint under $1"
+}
+
 req_toast=$(proto_value TOASTER_REQ_TOAST)
-ep_int_in=$(proto_value TOASTER_EP_INT_IN)
 status_size=$(proto_struct_size toaster_wire_status)
-usbdev=/sys/class/usbmisc/${TOASTER_DEV##*/}/device/..
+intf=/sys/class/usbmisc/${TOASTER_DEV##*/}/device
+ep_int_in=$(int_in_address "$intf")
+usbdev=$intf/..
 busnum=$(<"$usbdev/busnum")
 devnum=$(<"$usbdev/devnum")
 

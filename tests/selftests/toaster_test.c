@@ -5,7 +5,9 @@
  * is blocked.  Built on the kernel's kselftest_harness.h, so each case runs
  * in its own process and the output is TAP.
  *
- * Runs in the test guest with the toaster stack up (tests/e2e/driver.sh).
+ * Runs in the test guest with the toaster stack up (tests/e2e/driver.sh),
+ * against /dev/toaster0 or the toaster TOASTER_DEV names
+ * (tests/e2e/two-toasters.sh).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -27,13 +29,47 @@
 #include "toaster_ioctl.h"
 #include "toaster_proto.h"
 
-#define TOASTER_DEV		"/dev/toaster0"
-#define TOASTER_SYSFS		"/sys/class/usbmisc/toaster0/device/"
-#define TOASTER_CONTROL		"/run/toaster-stack/gadget.ctl"
+/*
+ * The toaster under test and its firmware's control FIFO: the stack's
+ * unless TOASTER_DEV and TOASTER_GADGET_CTL say otherwise (the names
+ * tests/lib.sh uses), e.g. /dev/toaster1 and the FIFO of the firmware
+ * behind it.  Its sysfs directory follows from the node's name.
+ */
+#define TOASTER_DEV_DEFAULT	"/dev/toaster0"
+#define TOASTER_CONTROL_DEFAULT	"/run/toaster-stack/gadget.ctl"
+
+static const char *toaster_dev = TOASTER_DEV_DEFAULT;
+static const char *toaster_control = TOASTER_CONTROL_DEFAULT;
+static char toaster_control_ack[256];
+static char toaster_sysfs[256];
+
+/* Before the harness forks the first case, so every case sees the same. */
+__attribute__((constructor))
+static void toaster_paths(void)
+{
+	const char *dev = getenv("TOASTER_DEV");
+	const char *ctl = getenv("TOASTER_GADGET_CTL");
+	const char *name;
+
+	/* empty is unset, as ${VAR:-default} has it in tests/lib.sh */
+	if (dev && *dev)
+		toaster_dev = dev;
+	if (ctl && *ctl)
+		toaster_control = ctl;
+	name = strrchr(toaster_dev, '/');
+	name = name ? name + 1 : toaster_dev;
+	if (snprintf(toaster_sysfs, sizeof(toaster_sysfs),
+		     "/sys/class/usbmisc/%s/device/", name) >= (int)sizeof(toaster_sysfs) ||
+	    snprintf(toaster_control_ack, sizeof(toaster_control_ack), "%s.ack",
+		     toaster_control) >= (int)sizeof(toaster_control_ack)) {
+		fprintf(stderr, "toaster_test: TOASTER_DEV or TOASTER_GADGET_CTL too long\n");
+		exit(KSFT_FAIL);
+	}
+}
 
 static int toaster_open(int flags)
 {
-	return open(TOASTER_DEV, O_RDWR | flags);
+	return open(toaster_dev, O_RDWR | flags);
 }
 
 static int toaster_command(int fd, const char *text)
@@ -57,7 +93,7 @@ static int toaster_sysfs_read(const char *name, char *buf, size_t size)
 	ssize_t n;
 	int fd;
 
-	snprintf(path, sizeof(path), TOASTER_SYSFS "%s", name);
+	snprintf(path, sizeof(path), "%s%s", toaster_sysfs, name);
 	fd = open(path, O_RDONLY);
 	if (fd < 0)
 		return -errno;
@@ -76,7 +112,7 @@ static int toaster_sysfs_write(const char *name, const char *value)
 	ssize_t n;
 	int fd;
 
-	snprintf(path, sizeof(path), TOASTER_SYSFS "%s", name);
+	snprintf(path, sizeof(path), "%s%s", toaster_sysfs, name);
 	fd = open(path, O_WRONLY);
 	if (fd < 0)
 		return -errno;
@@ -95,14 +131,14 @@ static int toaster_gadget_control(const char *cmd)
 	int i, fd;
 
 	snprintf(want, sizeof(want), "ok %s\n", cmd);
-	truncate(TOASTER_CONTROL ".ack", 0);
-	fd = open(TOASTER_CONTROL, O_WRONLY);
+	truncate(toaster_control_ack, 0);
+	fd = open(toaster_control, O_WRONLY);
 	if (fd < 0)
 		return -errno;
 	dprintf(fd, "%s\n", cmd);
 	close(fd);
 	for (i = 0; i < 100; i++) {
-		FILE *ack = fopen(TOASTER_CONTROL ".ack", "r");
+		FILE *ack = fopen(toaster_control_ack, "r");
 
 		if (ack) {
 			while (fgets(line, sizeof(line), ack)) {
@@ -123,7 +159,7 @@ static bool toaster_wait_node(bool present, int seconds)
 	int i;
 
 	for (i = 0; i < seconds * 10; i++) {
-		if ((access(TOASTER_DEV, F_OK) == 0) == present)
+		if ((access(toaster_dev, F_OK) == 0) == present)
 			return true;
 		usleep(100 * 1000);
 	}
@@ -478,7 +514,7 @@ FIXTURE(unplug) {
 
 FIXTURE_SETUP(unplug)
 {
-	if (access(TOASTER_CONTROL, W_OK))
+	if (access(toaster_control, W_OK))
 		SKIP(return, "no control FIFO for the toaster's firmware");
 	self->fd = toaster_open(0);
 	ASSERT_LE(0, self->fd);

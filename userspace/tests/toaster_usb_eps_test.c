@@ -11,26 +11,7 @@
 #include <string.h>
 
 #include "toaster_usb.h"
-
-static int toaster_test_failed;
-
-#define CHECK(cond)							\
-	do {								\
-		if (!(cond)) {						\
-			printf("# %s:%d: %s\n", __FILE__, __LINE__, #cond); \
-			toaster_test_failed = 1;			\
-		}							\
-	} while (0)
-
-#define CHECK_STR(have, want)						\
-	do {								\
-		const char *h_ = (have), *w_ = (want);			\
-		if (strcmp(h_, w_)) {					\
-			printf("# %s:%d: have '%s', want '%s'\n",	\
-			       __FILE__, __LINE__, h_, w_);		\
-			toaster_test_failed = 1;			\
-		}							\
-	} while (0)
+#include "toaster_test.h"
 
 #define BULK	LIBUSB_ENDPOINT_TRANSFER_TYPE_BULK
 #define INTR	LIBUSB_ENDPOINT_TRANSFER_TYPE_INTERRUPT
@@ -240,10 +221,7 @@ static void test_kind_names(void)
 	CHECK_STR(toaster_usb_ep_kind_name(TOASTER_USB_EP_KINDS), "other");
 }
 
-static const struct {
-	const char *name;
-	void (*fn)(void);
-} toaster_tests[] = {
+static const struct toaster_test toaster_tests[] = {
 	{ "gadgetfs_numbers", test_gadgetfs_numbers },
 	{ "functionfs_numbers", test_functionfs_numbers },
 	{ "any_order", test_any_order },
@@ -257,16 +235,5 @@ static const struct {
 
 int main(void)
 {
-	size_t n = N(toaster_tests), i;
-	int failures = 0;
-
-	for (i = 0; i < n; i++) {
-		toaster_test_failed = 0;
-		toaster_tests[i].fn();
-		printf("%s %zu %s\n", toaster_test_failed ? "not ok" : "ok", i + 1,
-		       toaster_tests[i].name);
-		failures += toaster_test_failed;
-	}
-	printf("# %zu tests, %zu passed, %d failed\n", n, n - (size_t)failures, failures);
-	return failures ? 1 : 0;
+	return toaster_test_run(toaster_tests, N(toaster_tests));
 }

@@ -13,28 +13,7 @@
 #include <string.h>
 
 #include "toasterctl_lib.h"
-
-static int toaster_test_failed;
-static const char *toaster_test_name;
-
-/* A failed check names itself and fails the current case; the case goes on. */
-#define CHECK(cond)							\
-	do {								\
-		if (!(cond)) {						\
-			printf("# %s:%d: %s\n", __FILE__, __LINE__, #cond); \
-			toaster_test_failed = 1;			\
-		}							\
-	} while (0)
-
-#define CHECK_STR(have, want)						\
-	do {								\
-		const char *h_ = (have), *w_ = (want);			\
-		if (strcmp(h_, w_)) {					\
-			printf("# %s:%d: have '%s', want '%s'\n",	\
-			       __FILE__, __LINE__, h_, w_);		\
-			toaster_test_failed = 1;			\
-		}							\
-	} while (0)
+#include "toaster_test.h"
 
 /* ---- arguments ---- */
 
@@ -398,10 +377,7 @@ static void test_firmware(void)
 	CHECK_STR(fw, "10.00");
 }
 
-static const struct {
-	const char *name;
-	void (*fn)(void);
-} toaster_tests[] = {
+static const struct toaster_test toaster_tests[] = {
 	{ "args_commands", test_args_commands },
 	{ "args_toast", test_args_toast },
 	{ "args_bad", test_args_bad },
@@ -421,17 +397,6 @@ static const struct {
 
 int main(void)
 {
-	size_t n = sizeof(toaster_tests) / sizeof(toaster_tests[0]), i;
-	int failures = 0;
-
-	for (i = 0; i < n; i++) {
-		toaster_test_name = toaster_tests[i].name;
-		toaster_test_failed = 0;
-		toaster_tests[i].fn();
-		printf("%s %zu %s\n", toaster_test_failed ? "not ok" : "ok", i + 1,
-		       toaster_test_name);
-		failures += toaster_test_failed;
-	}
-	printf("# %zu tests, %zu passed, %d failed\n", n, n - (size_t)failures, failures);
-	return failures ? 1 : 0;
+	return toaster_test_run(toaster_tests,
+				sizeof(toaster_tests) / sizeof(toaster_tests[0]));
 }

@@ -52,7 +52,7 @@ module: $(MODDIR)/.built
 
 # Kbuild takes seconds even when there is nothing to do; scripts/vm asks for
 # the module before every boot.
-$(MODDIR)/.built: $(MODDIR)/.tree $(MODULE_SOURCES) $(wildcard include/*.h)
+$(MODDIR)/.built: $(MODDIR)/.tree $(MODULE_SOURCES) $(wildcard include/uapi/*.h)
 	$(MAKE) $(KBUILD_ARGS) W=1 modules
 	@touch $@
 

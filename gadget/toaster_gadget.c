@@ -54,6 +54,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "toaster_clock.h"
 #include "toaster_gadget.h"
 
 _Static_assert(sizeof(struct toaster_wire_status) <= TOASTER_INT_MAXP,
@@ -116,37 +117,8 @@ void toaster_dbg(const char *fmt, ...)
 	va_end(ap);
 }
 
-static int64_t toaster_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
-static struct timespec toaster_ts(int64_t ns)
-{
-	struct timespec ts = {
-		.tv_sec = ns / 1000000000LL,
-		.tv_nsec = ns % 1000000000LL,
-	};
-
-	return ts;
-}
-
 /* ------------------------------------------------------------------ */
 /* faults */
-
-/* The vendor requests by number, as toaster_proto.h names them. */
-static const char *const toaster_req_names[TOASTER_REQ_SLOTS] = {
-	[TOASTER_REQ_GET_INFO] = "GET_INFO",
-	[TOASTER_REQ_GET_STATUS] = "GET_STATUS",
-	[TOASTER_REQ_SET_DARKNESS] = "SET_DARKNESS",
-	[TOASTER_REQ_TOAST] = "TOAST",
-	[TOASTER_REQ_CANCEL] = "CANCEL",
-	[TOASTER_REQ_SET_LOCK] = "SET_LOCK",
-	[TOASTER_REQ_SET_LOOPBACK] = "SET_LOOPBACK",
-};
 
 static const char *const toaster_fault_names[TOASTER_FAULT_MODES] = {
 	[TOASTER_FAULT_NONE] = "none",
@@ -158,14 +130,11 @@ static const char *const toaster_fault_names[TOASTER_FAULT_MODES] = {
 	[TOASTER_FAULT_SLOW_BULK] = "slow-bulk",
 };
 
-const char *toaster_req_name(unsigned int req)
-{
-	return req < TOASTER_REQ_SLOTS ? toaster_req_names[req] : NULL;
-}
-
 static bool toaster_req_is_in(unsigned int req)
 {
-	return req == TOASTER_REQ_GET_INFO || req == TOASTER_REQ_GET_STATUS;
+	const struct toaster_request_desc *desc = toaster_request_desc(req);
+
+	return desc && desc->dir == TOASTER_REQ_DIR_IN;
 }
 
 static bool toaster_fault_per_req(enum toaster_fault_mode mode)
@@ -177,12 +146,37 @@ static bool toaster_fault_per_req(enum toaster_fault_mode mode)
 /* A request as a fault's ARG spells it: "set_lock". */
 static const char *toaster_req_arg(unsigned int req, char *buf, size_t size)
 {
-	const char *name = toaster_req_names[req];
+	const char *name = toaster_request_name(req);
 	size_t i;
 
 	for (i = 0; name[i] && i + 1 < size; i++)
 		buf[i] = (char)tolower((unsigned char)name[i]);
 	buf[i] = '\0';
+	return buf;
+}
+
+/*
+ * The requests of one direction (TOASTER_REQ_DIR_*, or -1 for all), as
+ * faults spell them: "get_info, get_status".  Into buf; returns buf.
+ */
+static const char *toaster_req_list(int dir, char *buf, size_t size)
+{
+	char arg[16];
+	size_t len = 0;
+	unsigned int i;
+	int n;
+
+	buf[0] = '\0';
+	for (i = 0; i < TOASTER_REQ_SLOTS && len < size; i++) {
+		const struct toaster_request_desc *desc = toaster_request_desc(i);
+
+		if (!desc || (dir >= 0 && desc->dir != dir))
+			continue;
+		n = snprintf(buf + len, size - len, "%s%s", len ? ", " : "",
+			     toaster_req_arg(i, arg, sizeof(arg)));
+		if (n > 0)
+			len += (size_t)n;
+	}
 	return buf;
 }
 
@@ -198,7 +192,7 @@ static int toaster_fault_parse(const char *text, const char *arg,
 {
 	const char *eq = strchr(text, '=');
 	size_t len = eq ? (size_t)(eq - text) : strlen(text);
-	char mode[32];
+	char mode[32], list[128];
 	unsigned int i;
 	char *end;
 	long v;
@@ -234,19 +228,22 @@ static int toaster_fault_parse(const char *text, const char *arg,
 				 toaster_fault_names[f->mode]);
 			return -1;
 		}
-		for (i = 1; i < TOASTER_REQ_SLOTS; i++) {
-			if (strcasecmp(arg, toaster_req_names[i]) == 0)
+		for (i = 0; i < TOASTER_REQ_SLOTS; i++) {
+			if (toaster_request_name(i) &&
+			    strcasecmp(arg, toaster_request_name(i)) == 0)
 				break;
 		}
 		if (i == TOASTER_REQ_SLOTS) {
-			snprintf(why, size, "unknown request '%s' (get_info, get_status, "
-				 "set_darkness, toast, cancel, set_lock, set_loopback)", arg);
+			snprintf(why, size, "unknown request '%s' (%s)", arg,
+				 toaster_req_list(-1, list, sizeof(list)));
 			return -1;
 		}
 		/* an OUT request has no data stage to cut short */
 		if (f->mode == TOASTER_FAULT_SHORT && !toaster_req_is_in(i) &&
 		    !clearing) {
-			snprintf(why, size, "short applies to get_info and get_status only");
+			snprintf(why, size, "short applies to %s only",
+				 toaster_req_list(TOASTER_REQ_DIR_IN, list,
+						  sizeof(list)));
 			return -1;
 		}
 		f->req = i;
@@ -504,7 +501,7 @@ static void *toaster_clock_main(void *arg)
 		if (deadline == TOASTER_MODEL_NEVER) {
 			pthread_cond_wait(&g->clock_cond, &g->lock);
 		} else {
-			ts = toaster_ts(deadline);
+			ts = toaster_timespec(deadline);
 			pthread_cond_timedwait(&g->clock_cond, &g->lock, &ts);
 		}
 	}
@@ -581,7 +578,7 @@ static bool toaster_bulk_delay(struct toaster_gadget *g, const char *what)
 	ms = g->faults.slow_bulk_ms;
 	if (ms && !g->io_stop) {
 		toaster_dbg("fault slow-bulk=%u: holding %s up", ms, what);
-		ts = toaster_ts(toaster_now_ns() + (int64_t)ms * 1000000LL);
+		ts = toaster_timespec(toaster_now_ns() + (int64_t)ms * TOASTER_NS_PER_MS);
 		while (!g->io_stop &&
 		       pthread_cond_timedwait(&g->io_cond, &g->lock, &ts) != ETIMEDOUT)
 			;
@@ -849,7 +846,7 @@ static void toaster_worker_stop(struct toaster_gadget *g,
 		 * enters read()/write() is spent before the call blocks.
 		 */
 		pthread_kill(w->tid, SIGUSR1);
-		ts = toaster_ts(toaster_now_ns() + 20 * 1000000LL);
+		ts = toaster_timespec(toaster_now_ns() + 20 * TOASTER_NS_PER_MS);
 		pthread_cond_timedwait(&g->io_cond, &g->lock, &ts);
 	}
 	pthread_mutex_unlock(&g->lock);
@@ -1054,7 +1051,7 @@ static const char *toaster_setup_vendor(struct toaster_gadget *g,
 	int64_t now;
 	int rc;
 
-	*name = toaster_req_name(c->bRequest);
+	*name = toaster_request_name(c->bRequest);
 	if (!*name) {
 		*name = "vendor";
 		return toaster_ep0_stall(g, c);
@@ -1269,7 +1266,7 @@ static void toaster_woken(struct toaster_gadget *g)
 			    replug_ms, replug_ms);
 	toaster_unplug(g);
 	g->replug_at = replug_ms < 0 ? TOASTER_MODEL_NEVER
-				     : toaster_now_ns() + replug_ms * 1000000LL;
+				     : toaster_now_ns() + replug_ms * TOASTER_NS_PER_MS;
 }
 
 /* The end of an unplug-when-toasting=MS. */
@@ -1570,6 +1567,10 @@ static int toaster_main_loop(struct toaster_gadget *g)
 
 static void toaster_usage(FILE *f)
 {
+	char all[128], in[64];
+
+	toaster_req_list(-1, all, sizeof(all));
+	toaster_req_list(TOASTER_REQ_DIR_IN, in, sizeof(in));
 	fprintf(f,
 		"usage: toaster-gadget [--gadgetfs DIR | --functionfs] [--udc NAME]\n"
 		"                      [--time-scale X] [--serial STR] [--control PATH]\n"
@@ -1596,9 +1597,9 @@ static void toaster_usage(FILE *f)
 		"      overheat            a heater fault, as SIGUSR2\n"
 		"  --fault MODE[=ARG] inject a fault from the start (repeatable).  REQ is a\n"
 		"                    vendor request, named as in toaster_proto.h without the\n"
-		"                    prefix, any case: get_info, get_status, set_darkness,\n"
-		"                    toast, cancel, set_lock, set_loopback.  A request has one\n"
-		"                    of stall, hang and short at a time.\n"
+		"                    prefix, in any case; one of\n"
+		"        %s.\n"
+		"                    A request has one of stall, hang and short at a time.\n"
 		"      stall=REQ           refuse (stall) REQ even when it is valid\n"
 		"      hang=REQ            never answer REQ, nor carry it out: the host times\n"
 		"                          out.  gadgetfs: the request after (which gadgetfs\n"
@@ -1606,7 +1607,7 @@ static void toaster_usage(FILE *f)
 		"                          stalled, an IN one answered with nothing.  Then\n"
 		"                          all is well.  FunctionFS drops the hung request\n"
 		"                          when the next one comes.\n"
-		"      short=REQ           answer REQ (get_info, get_status) with half its\n"
+		"      short=REQ           answer REQ (%s) with half its\n"
 		"                          reply, cut to what the host asked for\n"
 		"      garbage-notify      send a malformed notification (wrong length, state\n"
 		"                          or darkness out of range) before each good one\n"
@@ -1616,7 +1617,7 @@ static void toaster_usage(FILE *f)
 		"                          longer than a packet, up for MS ms\n"
 		"  -v, --verbose     log every control request, state change and fault\n"
 		"SIGTERM/SIGINT disconnect and exit; SIGUSR2 injects a heater fault.\n",
-		TOASTER_CONFIGFS_GADGETS, TOASTER_SERIAL_LEN);
+		TOASTER_CONFIGFS_GADGETS, TOASTER_SERIAL_LEN, all, in);
 }
 
 static int toaster_parse(struct toaster_gadget *g, int argc, char **argv)

@@ -92,9 +92,6 @@ struct toaster_echo {
 	uint8_t		data[TOASTER_ECHO_SLOTS][TOASTER_BULK_MAXP_HS];
 };
 
-/* Vendor requests are numbered from 1: arrays of them index by bRequest. */
-#define TOASTER_REQ_SLOTS		(TOASTER_REQ_SET_LOOPBACK + 1)
-
 struct toaster_faults {
 	uint8_t		req[TOASTER_REQ_SLOTS];	/* enum toaster_fault_mode */
 	bool		garbage_notify;
@@ -244,8 +241,6 @@ void toaster_put_interface(struct toaster_buf *b, const struct toaster_ep *eps,
 			   bool hs);
 
 const char *toaster_speed_name(enum usb_device_speed s);
-/* A vendor request's name as toaster_proto.h spells it, or NULL. */
-const char *toaster_req_name(unsigned int req);
 
 /* Data endpoints: (re)started on configuration, stopped on its loss. */
 int toaster_io_start(struct toaster_gadget *g);

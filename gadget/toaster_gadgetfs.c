@@ -411,7 +411,7 @@ static const char *toaster_setup_blind(struct toaster_gadget *g,
 	if (!g->ep0_blind_out || (c->bRequestType & USB_DIR_IN) ||
 	    (c->bRequestType & USB_TYPE_MASK) != USB_TYPE_VENDOR)
 		return NULL;
-	*name = toaster_req_name(c->bRequest);
+	*name = toaster_request_name(c->bRequest);
 	if (!*name)
 		*name = "vendor OUT";
 	return toaster_ep0_stall(g, c);

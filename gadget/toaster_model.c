@@ -60,11 +60,6 @@ static int64_t toast_duration_ns(unsigned int darkness)
 		(int64_t)darkness * TOASTER_TOAST_PER_LEVEL_S) * NS_PER_S;
 }
 
-static bool is_cooking(enum toaster_state s)
-{
-	return s == TOASTER_STATE_HEATING || s == TOASTER_STATE_TOASTING;
-}
-
 /* Temperature on the current phase's line at device time t. */
 static int32_t temp_at(const struct toaster_model *m, int64_t t)
 {
@@ -113,7 +108,7 @@ static void new_phase(struct toaster_model *m, enum toaster_state state)
 static void step_to(struct toaster_model *m, int64_t t)
 {
 	/* phase ends first, each at its own instant */
-	while (is_cooking(m->state) && m->phase_end_ns <= t) {
+	while (toaster_state_is_busy(m->state) && m->phase_end_ns <= t) {
 		int64_t end = m->phase_end_ns;
 
 		m->dev_now_ns = end;
@@ -222,16 +217,11 @@ unsigned int toaster_model_take_events(struct toaster_model *m)
 	return ev;
 }
 
-static bool darkness_valid(unsigned int d)
-{
-	return d >= TOASTER_DARKNESS_MIN && d <= TOASTER_DARKNESS_MAX;
-}
-
 int toaster_model_set_darkness(struct toaster_model *m, int64_t now_ns,
 			       unsigned int darkness)
 {
 	toaster_model_advance(m, now_ns);
-	if (!darkness_valid(darkness))
+	if (!toaster_darkness_valid(darkness))
 		return -EINVAL;
 	if (m->darkness != darkness) {
 		m->darkness = (uint8_t)darkness;
@@ -244,7 +234,7 @@ int toaster_model_toast(struct toaster_model *m, int64_t now_ns,
 			unsigned int darkness)
 {
 	toaster_model_advance(m, now_ns);
-	if (darkness != 0 && !darkness_valid(darkness))
+	if (darkness != 0 && !toaster_darkness_valid(darkness))
 		return -EINVAL;
 	if (m->locked)
 		return -EACCES;
@@ -268,7 +258,7 @@ int toaster_model_toast(struct toaster_model *m, int64_t now_ns,
 int toaster_model_cancel(struct toaster_model *m, int64_t now_ns)
 {
 	toaster_model_advance(m, now_ns);
-	if (is_cooking(m->state)) {
+	if (toaster_state_is_busy(m->state)) {
 		new_phase(m, TOASTER_STATE_CANCELLED);
 	} else if (m->state == TOASTER_STATE_FAULT) {
 		/* still cooling on the same line: only the label changes */
@@ -316,6 +306,7 @@ void toaster_model_fault(struct toaster_model *m, int64_t now_ns)
 void toaster_model_status(const struct toaster_model *m, uint8_t event,
 			  struct toaster_wire_status *st)
 {
+	struct toaster_host_status host;
 	int64_t rem_dev = 0;
 	double rem_ms;
 	uint32_t rem = 0;
@@ -337,17 +328,19 @@ void toaster_model_status(const struct toaster_model *m, uint8_t event,
 		}
 	}
 
-	memset(st, 0, sizeof(*st));
-	st->state = (__u8)m->state;
-	st->darkness = m->darkness;
-	st->flags = (m->locked ? TOASTER_FLAG_LOCKED : 0) |
-		    (m->loopback ? TOASTER_FLAG_LOOPBACK : 0);
-	st->event = event;
-	st->temperature_c = htole16((uint16_t)((m->temp_mc + 500) / 1000));
-	st->seq = htole16(m->seq);
-	st->remaining_ms = htole32(rem);
-	st->toasts = htole32(m->toasts);
-	st->errors = htole32(m->errors);
+	host = (struct toaster_host_status){
+		.state = (uint8_t)m->state,
+		.darkness = m->darkness,
+		.flags = (m->locked ? TOASTER_FLAG_LOCKED : 0) |
+			 (m->loopback ? TOASTER_FLAG_LOOPBACK : 0),
+		.event = event,
+		.temperature_c = (int16_t)((m->temp_mc + 500) / 1000),
+		.seq = m->seq,
+		.remaining_ms = rem,
+		.toasts = m->toasts,
+		.errors = m->errors,
+	};
+	toaster_wire_status_encode(&host, st);
 }
 
 uint8_t toaster_model_wire_event(unsigned int events)

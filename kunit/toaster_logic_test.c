@@ -10,8 +10,9 @@
 #include <linux/module.h>
 #include <linux/string.h>
 #include <linux/string_helpers.h>
+#include <linux/usb/ch9.h>
 
-#include "toaster.h"
+#include "toaster_logic.h"
 
 struct toaster_parse_case {
 	const char *input;
@@ -300,15 +301,53 @@ static void toaster_decode_garbage_test(struct kunit *test)
 	KUNIT_EXPECT_GT(test, refused, 100);
 }
 
+/* The protocol's rules, from include/uapi/toaster_proto.h, as the driver sees them. */
 static void toaster_seq_test(struct kunit *test)
 {
-	KUNIT_EXPECT_TRUE(test, toaster_seq_is_newer(1, 0));
-	KUNIT_EXPECT_TRUE(test, toaster_seq_is_newer(5, 5));
-	KUNIT_EXPECT_FALSE(test, toaster_seq_is_newer(4, 5));
+	KUNIT_EXPECT_TRUE(test, toaster_seq_after(1, 0));
+	KUNIT_EXPECT_FALSE(test, toaster_seq_after(5, 5));
+	KUNIT_EXPECT_FALSE(test, toaster_seq_after(4, 5));
 	/* Across the wrap. */
-	KUNIT_EXPECT_TRUE(test, toaster_seq_is_newer(0, 0xffff));
-	KUNIT_EXPECT_TRUE(test, toaster_seq_is_newer(3, 0xfff0));
-	KUNIT_EXPECT_FALSE(test, toaster_seq_is_newer(0xfff0, 3));
+	KUNIT_EXPECT_TRUE(test, toaster_seq_after(0, 0xffff));
+	KUNIT_EXPECT_TRUE(test, toaster_seq_after(3, 0xfff0));
+	KUNIT_EXPECT_FALSE(test, toaster_seq_after(0xfff0, 3));
+	/* Half the space ahead is the edge: after one way, not the other. */
+	KUNIT_EXPECT_TRUE(test, toaster_seq_after(0x7fff, 0));
+	KUNIT_EXPECT_FALSE(test, toaster_seq_after(0x8000, 0));
+}
+
+static void toaster_proto_rules_test(struct kunit *test)
+{
+	const struct toaster_request_desc *desc;
+	unsigned int i;
+
+	KUNIT_EXPECT_FALSE(test, toaster_darkness_valid(TOASTER_DARKNESS_MIN - 1));
+	KUNIT_EXPECT_TRUE(test, toaster_darkness_valid(TOASTER_DARKNESS_MIN));
+	KUNIT_EXPECT_TRUE(test, toaster_darkness_valid(TOASTER_DARKNESS_MAX));
+	KUNIT_EXPECT_FALSE(test, toaster_darkness_valid(TOASTER_DARKNESS_MAX + 1));
+
+	for (i = 0; i < TOASTER_STATE_COUNT; i++)
+		KUNIT_EXPECT_EQ(test, toaster_state_is_busy(i),
+				i == TOASTER_STATE_HEATING ||
+				i == TOASTER_STATE_TOASTING);
+	KUNIT_EXPECT_STREQ(test, toaster_request_name(TOASTER_REQ_GET_STATUS),
+			   "GET_STATUS");
+	KUNIT_EXPECT_NULL(test, toaster_request_name(0));
+	KUNIT_EXPECT_NULL(test, toaster_request_desc(0xff));
+	desc = toaster_request_desc(TOASTER_REQ_GET_INFO);
+	KUNIT_ASSERT_NOT_NULL(test, desc);
+	KUNIT_EXPECT_EQ(test, desc->dir, USB_DIR_IN);
+	KUNIT_EXPECT_EQ(test, desc->len, sizeof(struct toaster_wire_info));
+	desc = toaster_request_desc(TOASTER_REQ_SET_LOCK);
+	KUNIT_ASSERT_NOT_NULL(test, desc);
+	KUNIT_EXPECT_EQ(test, desc->dir, USB_DIR_OUT);
+	KUNIT_EXPECT_EQ(test, desc->len, 0);
+	/* The driver's own requests are the protocol's. */
+	for (i = 0; i < TOASTER_REQ_SLOTS; i++) {
+		desc = toaster_request_desc(i);
+		if (desc)
+			KUNIT_EXPECT_EQ(test, desc->request, i);
+	}
 }
 
 static void toaster_snapshot_equal_test(struct kunit *test)
@@ -337,6 +376,7 @@ static struct kunit_case toaster_logic_test_cases[] = {
 	KUNIT_CASE_PARAM(toaster_decode_bad_test, toaster_decode_bad_gen_params),
 	KUNIT_CASE(toaster_decode_garbage_test),
 	KUNIT_CASE(toaster_seq_test),
+	KUNIT_CASE(toaster_proto_rules_test),
 	KUNIT_CASE(toaster_snapshot_equal_test),
 	{}
 };

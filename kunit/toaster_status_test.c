@@ -14,7 +14,7 @@
 #include <linux/errno.h>
 #include <linux/kernel.h>
 
-#include "toaster.h"
+#include "toaster_logic.h"
 
 enum toaster_step_kind {
 	TOASTER_STEP_NOTIFY,	/* an interrupt URB completed with a status */

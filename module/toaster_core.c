@@ -3,7 +3,7 @@
  * USB toaster driver
  *
  * The function driver for the vendor-specific USB toaster of
- * include/toaster_proto.h.  Each toaster becomes /dev/toasterN: a read()
+ * include/uapi/toaster_proto.h.  Each toaster becomes /dev/toasterN: a read()
  * returns a status snapshot as text, a write() takes a command such as
  * "toast 7".  The status is kept current by the toaster's interrupt
  * endpoint, so reading it costs no USB round trip.
@@ -15,7 +15,7 @@
  * disconnect, suspend and reset can stop them all; a waiting caller gives
  * up after io_timeout_ms or when killed.
  *
- * Also: an ioctl ABI (include/toaster_ioctl.h), sysfs attributes on the
+ * Also: an ioctl ABI (include/uapi/toaster_ioctl.h), sysfs attributes on the
  * interface, tracepoints (toaster_trace.h), poll, fasync and runtime PM.
  */
 
@@ -34,7 +34,7 @@
 #include <linux/wait.h>
 #include <linux/workqueue.h>
 
-#include "toaster.h"
+#include "toaster_logic.h"
 #include "toaster_ioctl.h"
 
 #define CREATE_TRACE_POINTS
@@ -433,7 +433,7 @@ static int toaster_refused(struct toaster *dev,
 	toaster_get_snapshot(dev, &snap);
 	if (cmd->op == TOASTER_CMD_TOAST && snap.safety_lock)
 		return -EPERM;
-	if (cmd->op == TOASTER_CMD_TOAST && toaster_is_busy(snap.state))
+	if (cmd->op == TOASTER_CMD_TOAST && toaster_state_is_busy(snap.state))
 		return -EBUSY;
 	return -EIO;
 }
@@ -449,7 +449,7 @@ static int toaster_send_command(struct toaster *dev,
 	case TOASTER_CMD_TOAST:
 		if (snap.safety_lock)
 			return -EPERM;
-		if (toaster_is_busy(snap.state))
+		if (toaster_state_is_busy(snap.state))
 			return -EBUSY;
 		return toaster_request_out(dev, TOASTER_REQ_TOAST, cmd->darkness);
 	case TOASTER_CMD_CANCEL:
@@ -672,7 +672,7 @@ static long toaster_ioctl(struct file *file, unsigned int cmd,
 	case TOASTER_IOC_TOAST:
 		if (get_user(value, (u32 __user *)argp))
 			return -EFAULT;
-		if (value && (value < TOASTER_DARKNESS_MIN || value > TOASTER_DARKNESS_MAX))
+		if (value && !toaster_darkness_valid(value))
 			return -EINVAL;
 		command.op = TOASTER_CMD_TOAST;
 		command.darkness = value;
@@ -937,8 +937,7 @@ static ssize_t darkness_store(struct device *device,
 	ret = kstrtouint(buf, 10, &cmd.darkness);
 	if (ret)
 		return ret;
-	if (cmd.darkness < TOASTER_DARKNESS_MIN ||
-	    cmd.darkness > TOASTER_DARKNESS_MAX)
+	if (!toaster_darkness_valid(cmd.darkness))
 		return -EINVAL;
 	ret = toaster_sysfs_command(device, &cmd);
 	return ret ? ret : count;

@@ -12,7 +12,7 @@
 
 #include <asm/byteorder.h>
 
-#include "toaster.h"
+#include "toaster_logic.h"
 #include "toaster_ioctl.h"
 
 struct toaster_word {
@@ -57,7 +57,7 @@ static int toaster_parse_darkness(const struct toaster_word *word,
 			return -EINVAL;
 		value = value * 10 + (word->text[i] - '0');
 	}
-	if (value < TOASTER_DARKNESS_MIN || value > TOASTER_DARKNESS_MAX)
+	if (!toaster_darkness_valid(value))
 		return -EINVAL;
 	*darkness = value;
 	return 0;
@@ -150,39 +150,25 @@ EXPORT_SYMBOL_IF_KUNIT(toaster_format_status);
 int toaster_decode_status(const void *buf, size_t len,
 			  struct toaster_snapshot *snap)
 {
-	const struct toaster_wire_status *wire = buf;
+	struct toaster_host_status host;
 
-	if (len != sizeof(*wire))
+	if (len != sizeof(struct toaster_wire_status) ||
+	    !toaster_wire_status_valid(buf))
 		return -EPROTO;
-	if (wire->state >= TOASTER_STATE_COUNT)
-		return -EPROTO;
-	if (wire->darkness < TOASTER_DARKNESS_MIN ||
-	    wire->darkness > TOASTER_DARKNESS_MAX)
-		return -EPROTO;
+	toaster_wire_status_decode(buf, &host);
 
-	snap->state = wire->state;
-	snap->darkness = wire->darkness;
-	snap->safety_lock = wire->flags & TOASTER_FLAG_LOCKED;
-	snap->loopback = wire->flags & TOASTER_FLAG_LOOPBACK;
-	snap->temperature_c = (s16)le16_to_cpu(wire->temperature_c);
-	snap->seq = le16_to_cpu(wire->seq);
-	snap->remaining_ms = le32_to_cpu(wire->remaining_ms);
-	snap->toasts = le32_to_cpu(wire->toasts);
-	snap->errors = le32_to_cpu(wire->errors);
+	snap->state = host.state;
+	snap->darkness = host.darkness;
+	snap->safety_lock = host.flags & TOASTER_FLAG_LOCKED;
+	snap->loopback = host.flags & TOASTER_FLAG_LOOPBACK;
+	snap->temperature_c = host.temperature_c;
+	snap->seq = host.seq;
+	snap->remaining_ms = host.remaining_ms;
+	snap->toasts = host.toasts;
+	snap->errors = host.errors;
 	return 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(toaster_decode_status);
-
-/*
- * Whether a status numbered @seq came after one numbered @than, across the
- * 16-bit wrap.  Equal counts as newer: a refresh of the same status is
- * harmless, and a device that never counts still gets through.
- */
-bool toaster_seq_is_newer(u16 seq, u16 than)
-{
-	return (s16)(seq - than) >= 0;
-}
-EXPORT_SYMBOL_IF_KUNIT(toaster_seq_is_newer);
 
 /* Field by field: a structure's padding is not ours to compare. */
 bool toaster_snapshot_equal(const struct toaster_snapshot *a,
@@ -213,7 +199,7 @@ void toaster_cache_take(struct toaster_status_cache *cache,
 			struct toaster_take *take)
 {
 	*take = (struct toaster_take){ .pm = TOASTER_PM_KEEP };
-	if (!authoritative && !toaster_seq_is_newer(snap->seq, cache->status.seq)) {
+	if (!authoritative && toaster_seq_after(cache->status.seq, snap->seq)) {
 		take->result = -EALREADY;
 		return;
 	}
@@ -222,7 +208,7 @@ void toaster_cache_take(struct toaster_status_cache *cache,
 	if (take->changed)
 		cache->gen++;
 	/* No autosuspend in the middle of a toast, files open or not. */
-	if (toaster_is_busy(snap->state) != cache->pm_busy) {
+	if (toaster_state_is_busy(snap->state) != cache->pm_busy) {
 		cache->pm_busy = !cache->pm_busy;
 		take->pm = cache->pm_busy ? TOASTER_PM_GET : TOASTER_PM_PUT;
 	}

@@ -18,32 +18,30 @@
 #include "toaster_proto.h"
 
 #define TOASTER_TRACE_NAME_LEN	32
+/* The longest request name of TOASTER_REQUESTS(), and its NUL. */
+#define TOASTER_TRACE_REQ_LEN	16
 
 TRACE_EVENT(toaster_request,
 	    TP_PROTO(struct usb_interface *intf, u8 request, u16 value,
 		     u16 size, int ret),
 	    TP_ARGS(intf, request, value, size, ret),
 	    TP_STRUCT__entry(__array(char, name, TOASTER_TRACE_NAME_LEN)
+			     __array(char, request_name, TOASTER_TRACE_REQ_LEN)
 			     __field(u8, request)
 			     __field(u16, value)
 			     __field(u16, size)
 			     __field(int, ret)),
 	    TP_fast_assign(strscpy(__entry->name, dev_name(&intf->dev),
 				   TOASTER_TRACE_NAME_LEN);
+			   strscpy(__entry->request_name,
+				   toaster_request_name(request) ?: "?",
+				   TOASTER_TRACE_REQ_LEN);
 			   __entry->request = request;
 			   __entry->value = value;
 			   __entry->size = size;
 			   __entry->ret = ret;),
 	    TP_printk("%s %s value=%u size=%u ret=%d", __entry->name,
-		      __print_symbolic(__entry->request,
-				       { TOASTER_REQ_GET_INFO, "GET_INFO" },
-				       { TOASTER_REQ_GET_STATUS, "GET_STATUS" },
-				       { TOASTER_REQ_SET_DARKNESS, "SET_DARKNESS" },
-				       { TOASTER_REQ_TOAST, "TOAST" },
-				       { TOASTER_REQ_CANCEL, "CANCEL" },
-				       { TOASTER_REQ_SET_LOCK, "SET_LOCK" },
-				       { TOASTER_REQ_SET_LOOPBACK, "SET_LOOPBACK" }),
-		      __entry->value, __entry->size, __entry->ret)
+		      __entry->request_name, __entry->value, __entry->size, __entry->ret)
 );
 
 TRACE_EVENT(toaster_bulk,

@@ -7,16 +7,15 @@ TOASTER_DEV=${TOASTER_DEV:-/dev/toaster0}
 # The toaster's firmware takes commands here (scripts/toaster-stack).
 TOASTER_GADGET_CTL=${TOASTER_GADGET_CTL:-/run/toaster-stack/gadget.ctl}
 
-# A constant of include/toaster_proto.h, e.g. the VID, as lower-case hex:
-# read from the one place it is written down.
-toaster_proto_id() {
-	local line proto
-	proto=$(dirname "${BASH_SOURCE[0]}")/../include/toaster_proto.h
-	while read -r line; do
-		[[ $line =~ ^#define[[:space:]]+$1[[:space:]]+0x([0-9a-fA-F]{4}) ]] &&
-			{ echo "${BASH_REMATCH[1],,}"; return 0; }
-	done <"$proto"
-	fail "no $1 in $proto"
+# A number of include/uapi/toaster_proto.h by name (TOASTER_VENDOR_ID,
+# TOASTER_REQ_TOAST, TOASTER_WIRE_STATUS_SIZE; `toaster-proto` lists them),
+# from the header compiled rather than parsed: IDs as four lower-case hex
+# digits, as lsusb has them, the rest in decimal.
+toaster_proto() {
+	local value
+	value=$("$(dirname "${BASH_SOURCE[0]}")/../build/bin/toaster-proto" "$1") ||
+		fail "toaster-proto $1 failed"
+	echo "$value"
 }
 
 # Every failure says what was expected and what came, then ends the test.

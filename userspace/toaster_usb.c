@@ -4,7 +4,7 @@
  * usbfs, taking the interface away from toaster.ko for as long as it runs.
  * It is both a tool (status, toast, ...) and the baseline a user would
  * write instead of a kernel driver (loopback), and it checks the firmware
- * against include/toaster_proto.h without the driver in the way
+ * against include/uapi/toaster_proto.h without the driver in the way
  * (conformance).
  */
 #define _DEFAULT_SOURCE /* sigaction() */
@@ -18,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "toaster_clock.h"
 #include "toaster_ioctl.h"
 #include "toaster_usb.h"
 
@@ -133,7 +134,7 @@ static int toaster_request_failed(const char *what, int rc)
 	return toaster_usb_exit_code(rc);
 }
 
-static void toaster_print_status(const struct toaster_usb_status *st)
+static void toaster_print_status(const struct toaster_host_status *st)
 {
 	/* the same text as a read() of /dev/toasterN, so scripts parse either */
 	printf(TOASTER_STATUS_TEXT_FORMAT, toaster_state_name(st->state), st->darkness,
@@ -153,7 +154,7 @@ static void toaster_wire_string(char *dst, const char *src, size_t len)
 
 static int toaster_cmd_status(struct toaster_usb *t)
 {
-	struct toaster_usb_status st;
+	struct toaster_host_status st;
 	int rc;
 
 	rc = toaster_usb_get_status(t, &st);
@@ -186,7 +187,7 @@ static int toaster_cmd_info(struct toaster_usb *t)
 	return TOASTER_EXIT_OK;
 }
 
-static void toaster_print_notification(const struct toaster_usb_status *st)
+static void toaster_print_notification(const struct toaster_host_status *st)
 {
 	printf("seq=%u event=%s state=%s darkness=%u temperature_c=%d remaining_ms=%u safety_lock=%d toasts=%u errors=%u\n",
 	       st->seq, toaster_usb_event_name(st->event),
@@ -203,14 +204,6 @@ static bool toaster_is_over(unsigned int state)
 	       state == TOASTER_STATE_FAULT;
 }
 
-static int64_t toaster_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /*
  * Follows notifications newer than seq until the toast is over, or until
  * well after remaining_ms, when it should have been.
@@ -218,7 +211,7 @@ static int64_t toaster_now_ms(void)
 static int toaster_wait_toast(struct toaster_usb *t, uint16_t seq,
 			      uint32_t remaining_ms)
 {
-	struct toaster_usb_status st;
+	struct toaster_host_status st;
 	int64_t deadline;
 	int rc, len;
 
@@ -254,7 +247,7 @@ static int toaster_wait_toast(struct toaster_usb *t, uint16_t seq,
 static int toaster_cmd_toast(struct toaster_usb *t, unsigned int darkness,
 			     bool wait)
 {
-	struct toaster_usb_status before, st;
+	struct toaster_host_status before, st;
 	int rc;
 
 	/* what is queued now predates the toast; the status says how far */
@@ -271,8 +264,7 @@ static int toaster_cmd_toast(struct toaster_usb *t, unsigned int darkness,
 		/* the stall carries no reason; the status usually has it */
 		if (before.flags & TOASTER_FLAG_LOCKED)
 			fprintf(stderr, "toaster-usb: the toaster refused TOAST: the safety lock is on\n");
-		else if (before.state == TOASTER_STATE_HEATING ||
-			 before.state == TOASTER_STATE_TOASTING)
+		else if (toaster_state_is_busy(before.state))
 			fprintf(stderr, "toaster-usb: the toaster refused TOAST: it is already %s\n",
 				toaster_state_name(before.state));
 		else
@@ -306,7 +298,7 @@ static int toaster_cmd_simple(struct toaster_usb *t, const char *name,
 static int toaster_cmd_loopback(struct toaster_usb *t, const struct toaster_opts *o)
 {
 	struct toaster_loopback_result res;
-	struct toaster_usb_status st;
+	struct toaster_host_status st;
 	double total = (double)o->size * o->count;
 	int rc, off_rc, drained;
 

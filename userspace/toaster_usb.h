@@ -3,7 +3,7 @@
  * toaster-usb: the toaster driven from userspace through libusb-1.0, with no
  * kernel driver involved.  This header is the small device layer shared by
  * the command line (toaster_usb.c) and the conformance checks
- * (toaster_usb_conformance.c); the protocol itself is include/toaster_proto.h.
+ * (toaster_usb_conformance.c); the protocol itself is include/uapi/toaster_proto.h.
  */
 #ifndef TOASTER_USB_H
 #define TOASTER_USB_H
@@ -94,19 +94,6 @@ struct toaster_usb {
 	uint16_t		bulk_maxp;
 };
 
-/* A struct toaster_wire_status in host byte order. */
-struct toaster_usb_status {
-	uint8_t		state;
-	uint8_t		darkness;
-	uint8_t		flags;
-	uint8_t		event;
-	int16_t		temperature_c;
-	uint16_t	seq;
-	uint32_t	remaining_ms;
-	uint32_t	toasts;
-	uint32_t	errors;
-};
-
 /* Set by SIGINT/SIGTERM: long waits check it and give up cleanly. */
 extern volatile sig_atomic_t toaster_usb_stop;
 
@@ -131,10 +118,8 @@ int toaster_usb_out(struct toaster_usb *t, uint8_t request, uint16_t value);
 int toaster_usb_in(struct toaster_usb *t, uint8_t request, void *buf,
 		   uint16_t len);
 
-void toaster_usb_decode_status(const struct toaster_wire_status *w,
-			       struct toaster_usb_status *st);
 /* 0, a libusb error, or LIBUSB_ERROR_OVERFLOW for a reply of the wrong size. */
-int toaster_usb_get_status(struct toaster_usb *t, struct toaster_usb_status *st);
+int toaster_usb_get_status(struct toaster_usb *t, struct toaster_host_status *st);
 int toaster_usb_get_info(struct toaster_usb *t, struct toaster_wire_info *info);
 
 /*
@@ -142,18 +127,12 @@ int toaster_usb_get_info(struct toaster_usb *t, struct toaster_wire_info *info);
  * *len set (the notification decoded into *st only when *len is its size),
  * LIBUSB_ERROR_TIMEOUT if none came, or another libusb error.
  */
-int toaster_usb_notification(struct toaster_usb *t, struct toaster_usb_status *st,
+int toaster_usb_notification(struct toaster_usb *t, struct toaster_host_status *st,
 			     int *len, unsigned int timeout_ms);
 /* Throws away notifications queued before now; returns how many. */
 int toaster_usb_drain_notifications(struct toaster_usb *t);
 /* Throws away whatever bulk IN still holds; returns bytes or a libusb error. */
 int toaster_usb_drain_bulk_in(struct toaster_usb *t);
-
-/* seq a is newer than seq b, across the 16-bit wrap. */
-static inline bool toaster_seq_after(uint16_t a, uint16_t b)
-{
-	return (int16_t)(uint16_t)(a - b) > 0;
-}
 
 /*
  * One bulk OUT transfer of len bytes, ended by a zero-length packet when

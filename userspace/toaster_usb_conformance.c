@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * toaster-usb conformance: the toaster's firmware checked against
- * include/toaster_proto.h over the wire, with no driver in between.
+ * include/uapi/toaster_proto.h over the wire, with no driver in between.
  *
  * One line per check, "ok N - what" or "not ok N - what: why", then the
  * plan.  Every check compares what the toaster did with what the protocol
@@ -20,6 +20,7 @@
 
 #include <linux/usb/ch9.h>
 
+#include "toaster_clock.h"
 #include "toaster_usb.h"
 
 #define TOASTER_CONF_REQ_IN \
@@ -97,7 +98,7 @@ static const char *toaster_rc(int rc)
 	return buf[which];
 }
 
-static const char *toaster_st(const struct toaster_usb_status *st)
+static const char *toaster_st(const struct toaster_host_status *st)
 {
 	static char buf[2][128];
 	static int which;
@@ -110,28 +111,8 @@ static const char *toaster_st(const struct toaster_usb_status *st)
 	return buf[which];
 }
 
-static int64_t toaster_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void toaster_sleep_ms(unsigned int ms)
-{
-	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
-static bool toaster_cooking(unsigned int state)
-{
-	return state == TOASTER_STATE_HEATING || state == TOASTER_STATE_TOASTING;
-}
-
 /* A status the checks depend on; its failure is a failed check too. */
-static bool toaster_status(struct toaster_conf *c, struct toaster_usb_status *st)
+static bool toaster_status(struct toaster_conf *c, struct toaster_host_status *st)
 {
 	int rc = toaster_usb_get_status(c->t, st);
 
@@ -492,7 +473,7 @@ static void toaster_conf_status(struct toaster_conf *c)
 		struct toaster_wire_status	w;
 		unsigned char			b[sizeof(struct toaster_wire_status) + 16];
 	} u;
-	struct toaster_usb_status st;
+	struct toaster_host_status st;
 	int rc;
 
 	memset(&u, 0, sizeof(u));
@@ -503,7 +484,7 @@ static void toaster_conf_status(struct toaster_conf *c)
 					sizeof(u.w), sizeof(u.b)),
 			   "%s", toaster_rc(rc)))
 		return;
-	toaster_usb_decode_status(&u.w, &st);
+	toaster_wire_status_decode(&u.w, &st);
 	toaster_check(c, st.state < TOASTER_STATE_COUNT, "GET_STATUS: a known state",
 		      "%u", st.state);
 	toaster_check(c, st.darkness >= TOASTER_DARKNESS_MIN &&
@@ -519,7 +500,7 @@ static void toaster_conf_status(struct toaster_conf *c)
 	toaster_check(c, st.temperature_c >= -50 && st.temperature_c <= 500,
 		      "GET_STATUS: a temperature a toaster can have", "%d C",
 		      st.temperature_c);
-	toaster_check(c, toaster_cooking(st.state) ? st.remaining_ms > 0 : st.remaining_ms == 0,
+	toaster_check(c, toaster_state_is_busy(st.state) ? st.remaining_ms > 0 : st.remaining_ms == 0,
 		      "GET_STATUS: remaining_ms is 0 exactly when not heating or toasting",
 		      "%s", toaster_st(&st));
 }
@@ -532,7 +513,7 @@ static void toaster_conf_status(struct toaster_conf *c)
  * into *st; the caller checks the effect.  Returns the request's result.
  */
 static int toaster_send(struct toaster_conf *c, uint8_t request, uint16_t value,
-			struct toaster_usb_status *st)
+			struct toaster_host_status *st)
 {
 	int rc = toaster_usb_out(c->t, request, value);
 	int src = toaster_usb_get_status(c->t, st);
@@ -547,7 +528,7 @@ static void toaster_conf_settings(struct toaster_conf *c)
 	static const uint16_t darkness[] = {
 		TOASTER_DARKNESS_MIN, TOASTER_DARKNESS_MAX, TOASTER_DARKNESS_DEFAULT,
 	};
-	struct toaster_usb_status before, st;
+	struct toaster_host_status before, st;
 	uint16_t seq;
 	unsigned int i;
 	int rc;
@@ -605,26 +586,11 @@ static void toaster_conf_settings(struct toaster_conf *c)
 
 static bool toaster_known_request(unsigned int r)
 {
-	static const uint8_t known[] = {
-		TOASTER_REQ_GET_INFO, TOASTER_REQ_GET_STATUS, TOASTER_REQ_SET_DARKNESS,
-		TOASTER_REQ_TOAST, TOASTER_REQ_CANCEL, TOASTER_REQ_SET_LOCK,
-		TOASTER_REQ_SET_LOOPBACK,
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof(known); i++) {
-		if (known[i] == r)
-			return true;
-	}
-	return false;
+	return toaster_request_name(r) != NULL;
 }
 
 static void toaster_conf_errors(struct toaster_conf *c)
 {
-	static const uint8_t out_requests[] = {
-		TOASTER_REQ_SET_DARKNESS, TOASTER_REQ_TOAST, TOASTER_REQ_CANCEL,
-		TOASTER_REQ_SET_LOCK, TOASTER_REQ_SET_LOOPBACK,
-	};
 	static const struct {
 		uint8_t		request;
 		uint16_t	value;
@@ -642,7 +608,7 @@ static void toaster_conf_errors(struct toaster_conf *c)
 	};
 	unsigned int unknown[4], nunknown = 0, r, i, top = 0;
 	uint16_t ifnum = c->t->ifnum;
-	struct toaster_usb_status before, st;
+	struct toaster_host_status before, st;
 
 	/* the edges of the request space and the first number after ours */
 	for (r = 0; r < 256; r++) {
@@ -670,15 +636,21 @@ static void toaster_conf_errors(struct toaster_conf *c)
 	}
 
 	/* a request the wrong way round is as unknown as any */
-	toaster_expect_stall(c, TOASTER_CONF_REQ_OUT, TOASTER_REQ_GET_INFO, 0, ifnum, 0,
-			     "GET_INFO as an OUT request stalls");
-	toaster_expect_stall(c, TOASTER_CONF_REQ_OUT, TOASTER_REQ_GET_STATUS, 0, ifnum, 0,
-			     "GET_STATUS as an OUT request stalls");
-	for (i = 0; i < sizeof(out_requests); i++)
-		toaster_expect_stall(c, TOASTER_CONF_REQ_IN, out_requests[i],
-				     TOASTER_DARKNESS_DEFAULT, ifnum, 1,
-				     toaster_what("OUT request 0x%02x as an IN request stalls",
-						  out_requests[i]));
+	for (r = 0; r < TOASTER_REQ_SLOTS; r++) {
+		const struct toaster_request_desc *desc = toaster_request_desc(r);
+
+		if (!desc)
+			continue;
+		if (desc->dir == TOASTER_REQ_DIR_IN)
+			toaster_expect_stall(c, TOASTER_CONF_REQ_OUT, desc->request, 0, ifnum, 0,
+					     toaster_what("%s as an OUT request stalls",
+							  desc->name));
+		else
+			toaster_expect_stall(c, TOASTER_CONF_REQ_IN, desc->request,
+					     TOASTER_DARKNESS_DEFAULT, ifnum, 1,
+					     toaster_what("%s as an IN request stalls",
+							  desc->name));
+	}
 	toaster_expect_stall(c, LIBUSB_ENDPOINT_IN | LIBUSB_REQUEST_TYPE_VENDOR |
 			     LIBUSB_RECIPIENT_DEVICE, TOASTER_REQ_GET_STATUS, 0, 0,
 			     sizeof(struct toaster_wire_status),
@@ -696,7 +668,7 @@ static void toaster_conf_errors(struct toaster_conf *c)
 						  bad[i].value));
 	if (toaster_status(c, &st))
 		toaster_check(c, st.darkness == before.darkness && st.flags == before.flags &&
-			      !toaster_cooking(st.state),
+			      !toaster_state_is_busy(st.state),
 			      "refused requests changed nothing", "%s, was %s",
 			      toaster_st(&st), toaster_st(&before));
 }
@@ -706,8 +678,8 @@ static void toaster_conf_errors(struct toaster_conf *c)
 
 static bool toaster_conf_cool(struct toaster_conf *c)
 {
-	struct toaster_usb_status st;
-	int64_t deadline = toaster_ms() + TOASTER_CONF_COOL_WAIT_MS;
+	struct toaster_host_status st;
+	int64_t deadline = toaster_now_ms() + TOASTER_CONF_COOL_WAIT_MS;
 	bool said = false;
 
 	while (toaster_status(c, &st)) {
@@ -718,7 +690,7 @@ static bool toaster_conf_cool(struct toaster_conf *c)
 			       TOASTER_CONF_COOL_C, st.temperature_c);
 			said = true;
 		}
-		if (toaster_ms() > deadline || toaster_usb_stop)
+		if (toaster_now_ms() > deadline || toaster_usb_stop)
 			return toaster_check(c, false, "the toaster cools down",
 					     "still %d C after %d s", st.temperature_c,
 					     TOASTER_CONF_COOL_WAIT_MS / 1000);
@@ -728,7 +700,7 @@ static bool toaster_conf_cool(struct toaster_conf *c)
 }
 
 /* Starts from a drained interrupt endpoint; returns the status before. */
-static bool toaster_conf_quiet(struct toaster_conf *c, struct toaster_usb_status *st)
+static bool toaster_conf_quiet(struct toaster_conf *c, struct toaster_host_status *st)
 {
 	int rc = toaster_usb_drain_notifications(c->t);
 
@@ -757,11 +729,11 @@ struct toaster_watch {
 	bool		over;
 	bool		tried_toasting;
 	int		toasting_rc;
-	struct toaster_usb_status last;
+	struct toaster_host_status last;
 };
 
 static void toaster_watch_one(struct toaster_conf *c, struct toaster_watch *w,
-			      const struct toaster_usb_status *st)
+			      const struct toaster_host_status *st)
 {
 	w->notifications++;
 	if (st->event != TOASTER_EVENT_STATE && st->event != TOASTER_EVENT_TEMPERATURE &&
@@ -792,14 +764,14 @@ static void toaster_watch_one(struct toaster_conf *c, struct toaster_watch *w,
  * the deadline passes.  Returns 0 or a libusb error.
  */
 static int toaster_watch(struct toaster_conf *c, struct toaster_watch *w,
-			 const struct toaster_usb_status *since, int64_t deadline)
+			 const struct toaster_host_status *since, int64_t deadline)
 {
-	struct toaster_usb_status st;
+	struct toaster_host_status st;
 	int rc, len;
 
 	w->last = *since;
 	w->state = since->state;
-	while (!w->over && toaster_ms() < deadline && !toaster_usb_stop) {
+	while (!w->over && toaster_now_ms() < deadline && !toaster_usb_stop) {
 		rc = toaster_usb_notification(c->t, &st, &len, 100);
 		if (rc == LIBUSB_ERROR_TIMEOUT)
 			continue;
@@ -824,7 +796,7 @@ static int toaster_watch(struct toaster_conf *c, struct toaster_watch *w,
 		 * still cooling from the last one.  A state change, though,
 		 * is news about the toast whatever the state.
 		 */
-		if (!w->started && !toaster_cooking(st.state) &&
+		if (!w->started && !toaster_state_is_busy(st.state) &&
 		    st.event != TOASTER_EVENT_STATE) {
 			w->early++;
 			continue;
@@ -850,7 +822,7 @@ static const char *toaster_states_str(const struct toaster_watch *w)
 
 static void toaster_conf_toast(struct toaster_conf *c)
 {
-	struct toaster_usb_status before, st, after;
+	struct toaster_host_status before, st, after;
 	struct toaster_watch w;
 	bool heating_seen, seq_ok;
 	int rc;
@@ -858,7 +830,7 @@ static void toaster_conf_toast(struct toaster_conf *c)
 	if (!toaster_conf_cool(c) || !toaster_conf_quiet(c, &before))
 		return;
 	rc = toaster_send(c, TOASTER_REQ_TOAST, TOASTER_DARKNESS_MIN, &st);
-	if (!toaster_check(c, rc == 0 && toaster_cooking(st.state) &&
+	if (!toaster_check(c, rc == 0 && toaster_state_is_busy(st.state) &&
 			   st.darkness == TOASTER_DARKNESS_MIN && st.remaining_ms > 0 &&
 			   toaster_seq_after(st.seq, before.seq),
 			   toaster_what("TOAST %u: accepted, heating at darkness %u, time remaining, seq advances",
@@ -875,7 +847,7 @@ static void toaster_conf_toast(struct toaster_conf *c)
 	memset(&w, 0, sizeof(w));
 	w.poke_toasting = true;
 	rc = toaster_watch(c, &w, &before,
-			   toaster_ms() + 2 * (int64_t)st.remaining_ms + TOASTER_CONF_TOAST_SLACK_MS);
+			   toaster_now_ms() + 2 * (int64_t)st.remaining_ms + TOASTER_CONF_TOAST_SLACK_MS);
 	if (!toaster_check(c, rc == 0, "reading notifications on interrupt IN", "%s",
 			   toaster_rc(rc)))
 		return;
@@ -920,14 +892,14 @@ static void toaster_conf_toast(struct toaster_conf *c)
 
 static void toaster_conf_cancel(struct toaster_conf *c)
 {
-	struct toaster_usb_status before, st;
+	struct toaster_host_status before, st;
 	struct toaster_watch w;
 	int rc;
 
 	if (!toaster_conf_quiet(c, &before))
 		return;
 	rc = toaster_send(c, TOASTER_REQ_TOAST, TOASTER_DARKNESS_MAX, &st);
-	if (!toaster_check(c, rc == 0 && toaster_cooking(st.state) &&
+	if (!toaster_check(c, rc == 0 && toaster_state_is_busy(st.state) &&
 			   st.darkness == TOASTER_DARKNESS_MAX,
 			   toaster_what("TOAST %u: accepted, at darkness %u", TOASTER_DARKNESS_MAX,
 					TOASTER_DARKNESS_MAX),
@@ -940,7 +912,7 @@ static void toaster_conf_cancel(struct toaster_conf *c)
 		      "%s; %s, toasts %u (was %u)", toaster_rc(rc), toaster_st(&st),
 		      st.toasts, before.toasts);
 	memset(&w, 0, sizeof(w));
-	rc = toaster_watch(c, &w, &before, toaster_ms() + TOASTER_CONF_NOTIFY_MS);
+	rc = toaster_watch(c, &w, &before, toaster_now_ms() + TOASTER_CONF_NOTIFY_MS);
 	toaster_check(c, rc == 0 && w.over && w.last.state == TOASTER_STATE_CANCELLED &&
 		      w.last.event == TOASTER_EVENT_STATE,
 		      "CANCEL is notified: state cancelled, event STATE", "%s; states %s",
@@ -950,13 +922,13 @@ static void toaster_conf_cancel(struct toaster_conf *c)
 	rc = toaster_usb_out(c->t, TOASTER_REQ_SET_DARKNESS, TOASTER_DARKNESS_MIN + 1);
 	if (rc == 0)
 		rc = toaster_send(c, TOASTER_REQ_TOAST, 0, &st);
-	toaster_check(c, rc == 0 && toaster_cooking(st.state) &&
+	toaster_check(c, rc == 0 && toaster_state_is_busy(st.state) &&
 		      st.darkness == TOASTER_DARKNESS_MIN + 1,
 		      toaster_what("TOAST 0 toasts at the current darkness (%u)",
 				   TOASTER_DARKNESS_MIN + 1),
 		      "%s; %s", toaster_rc(rc), toaster_st(&st));
 	rc = toaster_send(c, TOASTER_REQ_CANCEL, 0, &st);
-	toaster_check(c, rc == 0 && !toaster_cooking(st.state), "CANCEL stops it",
+	toaster_check(c, rc == 0 && !toaster_state_is_busy(st.state), "CANCEL stops it",
 		      "%s; %s", toaster_rc(rc), toaster_st(&st));
 }
 
@@ -967,7 +939,7 @@ static void toaster_conf_loopback(struct toaster_conf *c)
 {
 	static const size_t sizes[] = { 1, 511, 512, 513, 4096, 65536 };
 	struct toaster_loopback_result res;
-	struct toaster_usb_status st;
+	struct toaster_host_status st;
 	unsigned int i;
 	int rc;
 
@@ -1008,7 +980,7 @@ static void toaster_conf_burn(struct toaster_conf *c)
 {
 	static unsigned char buf[TOASTER_BURN_MAX];
 	static const size_t sizes[] = { 100, TOASTER_BURN_MAX };
-	struct toaster_usb_status st;
+	struct toaster_host_status st;
 	size_t got, i;
 	int rc;
 
@@ -1034,7 +1006,7 @@ static void toaster_conf_burn(struct toaster_conf *c)
 
 /* ------------------------------------------------------------------ */
 
-static int toaster_restore(struct toaster_conf *c, struct toaster_usb_status *st)
+static int toaster_restore(struct toaster_conf *c, struct toaster_host_status *st)
 {
 	int rc;
 
@@ -1050,10 +1022,10 @@ static int toaster_restore(struct toaster_conf *c, struct toaster_usb_status *st
 	return rc;
 }
 
-static bool toaster_restored(const struct toaster_usb_status *st)
+static bool toaster_restored(const struct toaster_host_status *st)
 {
 	return st->darkness == TOASTER_DARKNESS_DEFAULT && !st->flags &&
-	       !toaster_cooking(st->state);
+	       !toaster_state_is_busy(st->state);
 }
 
 int toaster_usb_conformance(struct toaster_usb *t)
@@ -1070,7 +1042,7 @@ int toaster_usb_conformance(struct toaster_usb *t)
 		toaster_conf_burn,
 	};
 	struct toaster_conf c = { .t = t };
-	struct toaster_usb_status st;
+	struct toaster_host_status st;
 	size_t i;
 	int rc;
 

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "toaster_clock.h"
 #include "toaster_usb.h"
 
 #define TOASTER_USB_REQ_OUT \
@@ -274,21 +275,7 @@ int toaster_usb_in(struct toaster_usb *t, uint8_t request, void *buf,
 				      t->ifnum, buf, len);
 }
 
-void toaster_usb_decode_status(const struct toaster_wire_status *w,
-			       struct toaster_usb_status *st)
-{
-	st->state = w->state;
-	st->darkness = w->darkness;
-	st->flags = w->flags;
-	st->event = w->event;
-	st->temperature_c = (int16_t)le16toh(w->temperature_c);
-	st->seq = le16toh(w->seq);
-	st->remaining_ms = le32toh(w->remaining_ms);
-	st->toasts = le32toh(w->toasts);
-	st->errors = le32toh(w->errors);
-}
-
-int toaster_usb_get_status(struct toaster_usb *t, struct toaster_usb_status *st)
+int toaster_usb_get_status(struct toaster_usb *t, struct toaster_host_status *st)
 {
 	struct toaster_wire_status w;
 	int n;
@@ -298,7 +285,7 @@ int toaster_usb_get_status(struct toaster_usb *t, struct toaster_usb_status *st)
 		return n;
 	if ((size_t)n != sizeof(w))
 		return LIBUSB_ERROR_OVERFLOW;
-	toaster_usb_decode_status(&w, st);
+	toaster_wire_status_decode(&w, st);
 	return 0;
 }
 
@@ -312,7 +299,7 @@ int toaster_usb_get_info(struct toaster_usb *t, struct toaster_wire_info *info)
 	return (size_t)n == sizeof(*info) ? 0 : LIBUSB_ERROR_OVERFLOW;
 }
 
-int toaster_usb_notification(struct toaster_usb *t, struct toaster_usb_status *st,
+int toaster_usb_notification(struct toaster_usb *t, struct toaster_host_status *st,
 			     int *len, unsigned int timeout_ms)
 {
 	/* room for more than a status: a longer packet must show, not overflow */
@@ -331,13 +318,13 @@ int toaster_usb_notification(struct toaster_usb *t, struct toaster_usb_status *s
 		return rc;
 	*len = n;
 	if ((size_t)n == sizeof(buf.w))
-		toaster_usb_decode_status(&buf.w, st);
+		toaster_wire_status_decode(&buf.w, st);
 	return 0;
 }
 
 int toaster_usb_drain_notifications(struct toaster_usb *t)
 {
-	struct toaster_usb_status st;
+	struct toaster_host_status st;
 	int rc, len, n;
 
 	for (n = 0; n < TOASTER_USB_DRAIN_MAX; n++) {
@@ -500,10 +487,7 @@ static int toaster_lb_submit(struct toaster_lb_slot *s, unsigned int iteration,
 
 static double toaster_lb_now(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return (double)toaster_now_ns() / TOASTER_NS_PER_S;
 }
 
 /* Records where the echo of slot s differs from what was sent. */

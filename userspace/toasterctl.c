@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "toaster_clock.h"
 #include "toasterctl_lib.h"
 
 #define TOASTERCTL_SYSFS_CLASS	"/sys/class/usbmisc"
@@ -224,14 +225,6 @@ static void toasterctl_catch_signals(sigset_t *waitmask)
 	sigdelset(waitmask, SIGTERM);
 }
 
-static int64_t toasterctl_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /*
  * Waits for the next status change (or a tick, if @tick_ms >= 0) and
  * fetches the status.  Returns 0 with *@changed telling which, EINTR on
@@ -317,11 +310,6 @@ static int toasterctl_cmd_watch(int fd, const char *dev, bool json)
 	}
 }
 
-static bool toasterctl_toast_over(uint32_t state)
-{
-	return state != TOASTER_STATE_HEATING && state != TOASTER_STATE_TOASTING;
-}
-
 static void toasterctl_draw_bar(const struct toaster_status *st, uint32_t total_ms)
 {
 	struct toasterctl_buf b;
@@ -355,7 +343,7 @@ static int toasterctl_cmd_toast(int fd, const char *dev, const struct toasterctl
 	err = toasterctl_get_status(fd, &st);
 	if (err)
 		return toasterctl_fail(dev, err);
-	got_at = toasterctl_now_ms();
+	got_at = toaster_now_ms();
 	last_state = st.state;
 	shown_st = st;
 	total_ms = st.remaining_ms;
@@ -367,7 +355,7 @@ static int toasterctl_cmd_toast(int fd, const char *dev, const struct toasterctl
 		toasterctl_print_line(&st);
 	fflush(stdout);
 
-	while (!toasterctl_toast_over(st.state)) {
+	while (toaster_state_is_busy(st.state)) {
 		err = toasterctl_next_status(fd, &waitmask, tty ? TOASTERCTL_TICK_MS : -1,
 					     &st, &changed);
 		if (err) {
@@ -382,20 +370,20 @@ static int toasterctl_cmd_toast(int fd, const char *dev, const struct toasterctl
 			return toasterctl_fail(dev, err);
 		}
 		if (changed) {
-			got_at = toasterctl_now_ms();
+			got_at = toaster_now_ms();
 			if (st.remaining_ms > total_ms)
 				total_ms = st.remaining_ms;
 		}
 		if (tty) {
 			struct toaster_status est = st;
-			int64_t gone = toasterctl_now_ms() - got_at;
+			int64_t gone = toaster_now_ms() - got_at;
 
 			/*
 			 * Between notifications the toaster says nothing
 			 * (its temperature holds while it toasts), so count
 			 * the time down here rather than freeze the bar.
 			 */
-			if (!toasterctl_toast_over(st.state))
+			if (toaster_state_is_busy(st.state))
 				est.remaining_ms = gone >= st.remaining_ms ? 0 :
 						   st.remaining_ms - (uint32_t)gone;
 			toasterctl_draw_bar(&est, total_ms);

@@ -44,7 +44,7 @@ int toasterctl_parse_darkness(const char *s, unsigned int *out)
 			return -1;
 		v = v * 10 + (unsigned int)(*p - '0');
 	}
-	if (v < TOASTER_DARKNESS_MIN || v > TOASTER_DARKNESS_MAX)
+	if (!toaster_darkness_valid(v))
 		return -1;
 	*out = v;
 	return 0;

@@ -9,7 +9,6 @@ set -euo pipefail
 . "$(dirname "$0")/../lib.sh"
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
-header=$root/include/toaster_proto.h
 
 # What runs under the capture: scripts/usb-capture calls this script back.
 if [ "${1:-}" = drive ]; then
@@ -30,37 +29,6 @@ if ! command -v tshark >/dev/null || ! command -v dumpcap >/dev/null; then
 	exit 4
 fi
 
-# A number from the header, whether a #define or an enum member.
-proto_value() {
-	local line
-	while read -r line; do
-		if [[ $line =~ ^(#define[[:space:]]+)?$1[[:space:]]*=?[[:space:]]*(0x[0-9a-fA-F]+|[0-9]+) ]]; then
-			echo $((BASH_REMATCH[2]))
-			return 0
-		fi
-	done <"$header"
-	fail "no $1 in $header"
-}
-
-# The size of a wire structure, from its fields' types: no padding, as the
-# header promises.
-proto_struct_size() {
-	local line size=0 inside=0
-	while read -r line; do
-		if [ $inside -eq 0 ]; then
-			[ "$line" = "struct $1 {" ] && inside=1
-			continue
-		fi
-		case $line in
-		"};"*) echo $size; return 0 ;;
-		__u8*) size=$((size + 1)) ;;
-		__le16*) size=$((size + 2)) ;;
-		__le32*) size=$((size + 4)) ;;
-		esac
-	done <"$header"
-	fail "no struct $1 in $header"
-}
-
 # The toaster's interrupt IN endpoint, from its descriptors as sysfs has
 # them: the protocol fixes the kinds of endpoint, not their numbers.
 int_in_address() {
@@ -74,8 +42,8 @@ int_in_address() {
 	fail "no interrupt IN endpoint under $1"
 }
 
-req_toast=$(proto_value TOASTER_REQ_TOAST)
-status_size=$(proto_struct_size toaster_wire_status)
+req_toast=$(toaster_proto TOASTER_REQ_TOAST)
+status_size=$(toaster_proto TOASTER_WIRE_STATUS_SIZE)
 intf=/sys/class/usbmisc/${TOASTER_DEV##*/}/device
 ep_int_in=$(int_in_address "$intf")
 usbdev=$intf/..

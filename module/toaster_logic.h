@@ -4,8 +4,8 @@
  * notifications decoded, and what the interrupt-IN completion decides.
  * Nothing here touches USB, so KUnit (kunit/) tests it directly.
  */
-#ifndef _TOASTER_H
-#define _TOASTER_H
+#ifndef _TOASTER_LOGIC_H
+#define _TOASTER_LOGIC_H
 
 #include <linux/types.h>
 
@@ -43,12 +43,6 @@ struct toaster_snapshot {
 	bool loopback;
 };
 
-/* A toast in progress: a new one is refused, and the toaster kept awake. */
-static inline bool toaster_is_busy(enum toaster_state state)
-{
-	return state == TOASTER_STATE_HEATING || state == TOASTER_STATE_TOASTING;
-}
-
 /*
  * The status the interrupt endpoint keeps current, under the driver's
  * status lock.  @gen counts changes, so a reader knows whether it has seen
@@ -84,7 +78,6 @@ size_t toaster_format_status(const struct toaster_snapshot *snap, char *buf,
 			     size_t size);
 int toaster_decode_status(const void *buf, size_t len,
 			  struct toaster_snapshot *snap);
-bool toaster_seq_is_newer(u16 seq, u16 than);
 bool toaster_snapshot_equal(const struct toaster_snapshot *a,
 			    const struct toaster_snapshot *b);
 void toaster_cache_take(struct toaster_status_cache *cache,
@@ -93,4 +86,4 @@ void toaster_cache_take(struct toaster_status_cache *cache,
 bool toaster_int_receive(struct toaster_status_cache *cache, int urb_status,
 			 const void *buf, size_t len, struct toaster_take *take);
 
-#endif /* _TOASTER_H */
+#endif /* _TOASTER_LOGIC_H */

@@ -6,8 +6,8 @@
 set -euo pipefail
 . "$(dirname "$0")/../lib.sh"
 
-vid=$(toaster_proto_id TOASTER_VENDOR_ID)
-pid=$(toaster_proto_id TOASTER_PRODUCT_ID)
+vid=$(toaster_proto TOASTER_VENDOR_ID)
+pid=$(toaster_proto TOASTER_PRODUCT_ID)
 
 # libusb gives the interface back to toaster.ko when it lets go; a crash
 # would not, so take it back by hand then (and fail anyway).

@@ -11,7 +11,7 @@ set -euo pipefail
 ddebug=/proc/dynamic_debug/control
 quirks=/sys/module/usbcore/parameters/quirks
 [ -w "$ddebug" ] || { echo "no dynamic debug at $ddebug"; exit 4; }
-usb_id=$(toaster_proto_id TOASTER_VENDOR_ID):$(toaster_proto_id TOASTER_PRODUCT_ID)
+usb_id=$(toaster_proto TOASTER_VENDOR_ID):$(toaster_proto TOASTER_PRODUCT_ID)
 old_quirks=$(<"$quirks")
 
 find_power() {
@@ -110,7 +110,7 @@ echo "toasting: active; cancelled: suspended"
 # A reset keeps the driver bound and the node in place.
 echo on >"$power/control"
 exec 3<"$TOASTER_DEV"
-usbreset "$(toaster_proto_id TOASTER_VENDOR_ID):$(toaster_proto_id TOASTER_PRODUCT_ID)" >/dev/null ||
+usbreset "$(toaster_proto TOASTER_VENDOR_ID):$(toaster_proto TOASTER_PRODUCT_ID)" >/dev/null ||
 	fail "usbreset failed"
 [ -e "$TOASTER_DEV" ] || fail "$TOASTER_DEV gone after reset"
 # The file opened before the reset still works.

@@ -258,7 +258,7 @@ exec 7<"$dev1"
 on 1 gadget_ctl unplug
 on 1 wait_for_device_gone 10 || fail "$dev1 still there 10 s after unplug"
 [ -e "$dev0" ] || fail "$dev0 went with toaster1"
-if err=$({ read -r -u 7 line; } 2>&1); then
+if err=$({ read -r -u 7 _; } 2>&1); then
 	fail "reading the open $dev1 after unplug succeeded"
 fi
 [[ $err == *"No such device"* ]] || fail "reading the open $dev1 after unplug: want ENODEV, have '${err##*: }'"

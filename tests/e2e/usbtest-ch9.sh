@@ -13,8 +13,8 @@
 set -euo pipefail
 . "$(dirname "$0")/../lib.sh"
 
-vid=$(toaster_proto_id TOASTER_VENDOR_ID)
-pid=$(toaster_proto_id TOASTER_PRODUCT_ID)
+vid=$(toaster_proto TOASTER_VENDOR_ID)
+pid=$(toaster_proto TOASTER_PRODUCT_ID)
 # Per test: -c iterations.  -t10 keeps 32 requests queued (testusb's -g
 # default) and runs count x 32 of them, each subcase 2 x count times.
 t9_count=20

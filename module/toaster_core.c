@@ -113,69 +113,8 @@ static void toaster_delete(struct kref *kref)
 	kfree(dev);
 }
 
-/*
- * Carries out what toaster_cache_take() decided, outside the status lock.
- * May run in atomic context.
- */
-static void toaster_apply(struct toaster *dev, const struct toaster_take *take)
-{
-	if (take->pm == TOASTER_PM_GET)
-		usb_autopm_get_interface_no_resume(dev->intf);
-	else if (take->pm == TOASTER_PM_PUT)
-		usb_autopm_put_interface_async(dev->intf);
-	if (take->changed) {
-		wake_up_interruptible(&dev->status_wait);
-		kill_fasync(&dev->fasync, SIGIO, POLL_IN);
-	}
-}
-
-/* A GET_STATUS reply: always taken, as the device's word now. */
-static void toaster_set_status(struct toaster *dev,
-			       const struct toaster_snapshot *snap)
-{
-	struct toaster_take take;
-	unsigned long flags;
-
-	spin_lock_irqsave(&dev->status_lock, flags);
-	toaster_cache_take(&dev->cache, snap, true, &take);
-	spin_unlock_irqrestore(&dev->status_lock, flags);
-	toaster_apply(dev, &take);
-}
-
-/* The decisions are toaster_int_receive()'s, which KUnit tests. */
-static void toaster_int_complete(struct urb *urb)
-{
-	struct toaster *dev = urb->context;
-	struct toaster_take take;
-	unsigned long flags;
-	bool resubmit;
-	int ret;
-
-	spin_lock_irqsave(&dev->status_lock, flags);
-	resubmit = toaster_int_receive(&dev->cache, urb->status, dev->int_buf,
-				       urb->actual_length, &take);
-	spin_unlock_irqrestore(&dev->status_lock, flags);
-	if (!resubmit)
-		return;
-
-	trace_toaster_notify(dev->intf, urb->status, urb->actual_length,
-			     dev->int_buf, take.result);
-	if (urb->status)
-		dev_dbg(&dev->intf->dev, "interrupt IN status %d\n",
-			urb->status);
-	else if (take.result == -EPROTO)
-		dev_warn_ratelimited(&dev->intf->dev,
-				     "dropped a malformed notification (%u bytes)\n",
-				     urb->actual_length);
-	toaster_apply(dev, &take);
-
-	ret = usb_submit_urb(urb, GFP_ATOMIC);
-	/* -EPERM: poisoned by disconnect, which is what we want. */
-	if (ret && ret != -EPERM && ret != -ENODEV)
-		dev_err(&dev->intf->dev,
-			"cannot resubmit interrupt IN: %d, status is no longer updated\n",
-			ret);
-}
+/*-------------------------------------------------------------------------*/
+/* Talking to the toaster: one request at a time, timed and killable */
 
 /*
  * Errors from usbcore as a user of /dev/toasterN should see them.  -EPIPE
@@ -318,6 +257,73 @@ static int toaster_bulk(struct toaster *dev, bool in, void *buf, u32 len,
 	return toaster_usb_error(ret);
 }
 
+/*-------------------------------------------------------------------------*/
+/* The status, kept current by the interrupt endpoint */
+
+/*
+ * Carries out what toaster_cache_take() decided, outside the status lock.
+ * May run in atomic context.
+ */
+static void toaster_apply(struct toaster *dev, const struct toaster_take *take)
+{
+	if (take->pm == TOASTER_PM_GET)
+		usb_autopm_get_interface_no_resume(dev->intf);
+	else if (take->pm == TOASTER_PM_PUT)
+		usb_autopm_put_interface_async(dev->intf);
+	if (take->changed) {
+		wake_up_interruptible(&dev->status_wait);
+		kill_fasync(&dev->fasync, SIGIO, POLL_IN);
+	}
+}
+
+/* A GET_STATUS reply: always taken, as the device's word now. */
+static void toaster_set_status(struct toaster *dev,
+			       const struct toaster_snapshot *snap)
+{
+	struct toaster_take take;
+	unsigned long flags;
+
+	spin_lock_irqsave(&dev->status_lock, flags);
+	toaster_cache_take(&dev->cache, snap, true, &take);
+	spin_unlock_irqrestore(&dev->status_lock, flags);
+	toaster_apply(dev, &take);
+}
+
+/* The decisions are toaster_int_receive()'s, which KUnit tests. */
+static void toaster_int_complete(struct urb *urb)
+{
+	struct toaster *dev = urb->context;
+	struct toaster_take take;
+	unsigned long flags;
+	bool resubmit;
+	int ret;
+
+	spin_lock_irqsave(&dev->status_lock, flags);
+	resubmit = toaster_int_receive(&dev->cache, urb->status, dev->int_buf,
+				       urb->actual_length, &take);
+	spin_unlock_irqrestore(&dev->status_lock, flags);
+	if (!resubmit)
+		return;
+
+	trace_toaster_notify(dev->intf, urb->status, urb->actual_length,
+			     dev->int_buf, take.result);
+	if (urb->status)
+		dev_dbg(&dev->intf->dev, "interrupt IN status %d\n",
+			urb->status);
+	else if (take.result == -EPROTO)
+		dev_warn_ratelimited(&dev->intf->dev,
+				     "dropped a malformed notification (%u bytes)\n",
+				     urb->actual_length);
+	toaster_apply(dev, &take);
+
+	ret = usb_submit_urb(urb, GFP_ATOMIC);
+	/* -EPERM: poisoned by disconnect, which is what we want. */
+	if (ret && ret != -EPERM && ret != -ENODEV)
+		dev_err(&dev->intf->dev,
+			"cannot resubmit interrupt IN: %d, status is no longer updated\n",
+			ret);
+}
+
 /* Call with io_mutex held, or before the device is registered. */
 static int toaster_refresh_status(struct toaster *dev)
 {
@@ -365,6 +371,29 @@ static void toaster_refresh_work(struct work_struct *work)
 	usb_autopm_put_interface(dev->intf);
 }
 
+static void toaster_get_snapshot(struct toaster *dev,
+				 struct toaster_snapshot *snap)
+{
+	spin_lock_irq(&dev->status_lock);
+	*snap = dev->cache.status;
+	spin_unlock_irq(&dev->status_lock);
+}
+
+/*
+ * Wakes the toaster, and waits for the status read that waking it started,
+ * so that what the caller reads next is current.  Undo with
+ * usb_autopm_put_interface().
+ */
+static int toaster_autoresume(struct toaster *dev)
+{
+	int ret;
+
+	ret = usb_autopm_get_interface(dev->intf);
+	if (!ret)
+		flush_work(&dev->refresh_work);
+	return ret;
+}
+
 /* Device strings are NUL-padded and untrusted: keep the printable part. */
 static void toaster_copy_string(char *dst, const char *src, size_t len)
 {
@@ -396,28 +425,152 @@ static int toaster_read_info(struct toaster *dev)
 	return 0;
 }
 
-static void toaster_get_snapshot(struct toaster *dev,
-				 struct toaster_snapshot *snap)
+/*-------------------------------------------------------------------------*/
+/* open and release */
+
+static int toaster_open(struct inode *inode, struct file *file)
 {
+	struct usb_interface *intf;
+	struct toaster_file *tf;
+	struct toaster *dev;
+	int ret;
+
+	/*
+	 * usbcore holds its minor lock around this call, and disconnect
+	 * deregisters the minor first: the device cannot go away under us
+	 * until we hold our reference.
+	 */
+	intf = usb_find_interface(&toaster_driver, iminor(inode));
+	if (!intf)
+		return -ENODEV;
+	dev = usb_get_intfdata(intf);
+	if (!dev)
+		return -ENODEV;
+
+	tf = kzalloc(sizeof(*tf), GFP_KERNEL);
+	if (!tf)
+		return -ENOMEM;
+	/* An open file keeps the toaster awake: its status stays current. */
+	ret = toaster_autoresume(dev);
+	if (ret) {
+		kfree(tf);
+		return ret;
+	}
+	mutex_init(&tf->read_mutex);
+	tf->dev = dev;
+	kref_get(&dev->kref);
+	file->private_data = tf;
+	return 0;
+}
+
+static int toaster_release(struct inode *inode, struct file *file)
+{
+	struct toaster_file *tf = file->private_data;
+	struct toaster *dev = tf->dev;
+
+	/* After disconnect the interface is not ours to touch. */
+	mutex_lock(&dev->io_mutex);
+	if (!dev->disconnected)
+		usb_autopm_put_interface(dev->intf);
+	mutex_unlock(&dev->io_mutex);
+
+	mutex_destroy(&tf->read_mutex);
+	kfree(tf);
+	kref_put(&dev->kref, toaster_delete);
+	return 0;
+}
+
+/*-------------------------------------------------------------------------*/
+/* read, poll and fasync: the status as text, and its changes */
+
+/* Whether @tf has a status to read that it has not read yet. */
+static bool toaster_has_news(struct toaster_file *tf)
+{
+	struct toaster *dev = tf->dev;
+	bool news;
+
 	spin_lock_irq(&dev->status_lock);
-	*snap = dev->cache.status;
+	news = dev->disconnected || !tf->has_read ||
+	       dev->cache.gen != tf->gen_read;
 	spin_unlock_irq(&dev->status_lock);
+	return news;
 }
 
 /*
- * Wakes the toaster, and waits for the status read that waking it started,
- * so that what the caller reads next is current.  Undo with
- * usb_autopm_put_interface().
+ * Reading from offset 0 takes a new snapshot; reading on returns the rest of
+ * it, so cat prints one snapshot and ends.  A file that has read the current
+ * status and comes back to offset 0 (pread, lseek) waits for the next change,
+ * which is what poll() reports as readable.
  */
-static int toaster_autoresume(struct toaster *dev)
+static ssize_t toaster_read(struct file *file, char __user *ubuf,
+			    size_t count, loff_t *ppos)
 {
-	int ret;
+	struct toaster_file *tf = file->private_data;
+	struct toaster *dev = tf->dev;
+	struct toaster_snapshot snap;
+	ssize_t ret;
 
-	ret = usb_autopm_get_interface(dev->intf);
-	if (!ret)
-		flush_work(&dev->refresh_work);
+	ret = mutex_lock_interruptible(&tf->read_mutex);
+	if (ret)
+		return ret;
+
+	if (*ppos == 0) {
+		while (!toaster_has_news(tf)) {
+			if (file->f_flags & O_NONBLOCK) {
+				ret = -EAGAIN;
+				goto out;
+			}
+			ret = wait_event_interruptible(dev->status_wait,
+						       toaster_has_news(tf));
+			if (ret)
+				goto out;
+		}
+		spin_lock_irq(&dev->status_lock);
+		if (dev->disconnected) {
+			spin_unlock_irq(&dev->status_lock);
+			ret = -ENODEV;
+			goto out;
+		}
+		snap = dev->cache.status;
+		tf->gen_read = dev->cache.gen;
+		tf->has_read = true;
+		spin_unlock_irq(&dev->status_lock);
+		tf->len = toaster_format_status(&snap, tf->text,
+						sizeof(tf->text));
+	}
+	ret = simple_read_from_buffer(ubuf, count, ppos, tf->text, tf->len);
+out:
+	mutex_unlock(&tf->read_mutex);
 	return ret;
 }
+
+static __poll_t toaster_poll(struct file *file, poll_table *wait)
+{
+	struct toaster_file *tf = file->private_data;
+	struct toaster *dev = tf->dev;
+	__poll_t mask = EPOLLOUT | EPOLLWRNORM;
+
+	poll_wait(file, &dev->status_wait, wait);
+
+	spin_lock_irq(&dev->status_lock);
+	if (dev->disconnected)
+		mask = EPOLLHUP | EPOLLERR;
+	else if (!READ_ONCE(tf->has_read) ||
+		 dev->cache.gen != READ_ONCE(tf->gen_read))
+		mask |= EPOLLIN | EPOLLRDNORM;
+	spin_unlock_irq(&dev->status_lock);
+	return mask;
+}
+
+static int toaster_fasync(int fd, struct file *file, int on)
+{
+	struct toaster_file *tf = file->private_data;
+
+	return fasync_helper(fd, file, on, &tf->dev->fasync);
+}
+
+/*-------------------------------------------------------------------------*/
+/* write and the ioctls: commands, burn patterns, loopback */
 
 /*
  * The toaster stalled a request we thought valid: our cache was behind.
@@ -699,144 +852,6 @@ static long toaster_ioctl(struct file *file, unsigned int cmd,
 	}
 }
 
-/* Whether @tf has a status to read that it has not read yet. */
-static bool toaster_has_news(struct toaster_file *tf)
-{
-	struct toaster *dev = tf->dev;
-	bool news;
-
-	spin_lock_irq(&dev->status_lock);
-	news = dev->disconnected || !tf->has_read ||
-	       dev->cache.gen != tf->gen_read;
-	spin_unlock_irq(&dev->status_lock);
-	return news;
-}
-
-/*
- * Reading from offset 0 takes a new snapshot; reading on returns the rest of
- * it, so cat prints one snapshot and ends.  A file that has read the current
- * status and comes back to offset 0 (pread, lseek) waits for the next change,
- * which is what poll() reports as readable.
- */
-static ssize_t toaster_read(struct file *file, char __user *ubuf,
-			    size_t count, loff_t *ppos)
-{
-	struct toaster_file *tf = file->private_data;
-	struct toaster *dev = tf->dev;
-	struct toaster_snapshot snap;
-	ssize_t ret;
-
-	ret = mutex_lock_interruptible(&tf->read_mutex);
-	if (ret)
-		return ret;
-
-	if (*ppos == 0) {
-		while (!toaster_has_news(tf)) {
-			if (file->f_flags & O_NONBLOCK) {
-				ret = -EAGAIN;
-				goto out;
-			}
-			ret = wait_event_interruptible(dev->status_wait,
-						       toaster_has_news(tf));
-			if (ret)
-				goto out;
-		}
-		spin_lock_irq(&dev->status_lock);
-		if (dev->disconnected) {
-			spin_unlock_irq(&dev->status_lock);
-			ret = -ENODEV;
-			goto out;
-		}
-		snap = dev->cache.status;
-		tf->gen_read = dev->cache.gen;
-		tf->has_read = true;
-		spin_unlock_irq(&dev->status_lock);
-		tf->len = toaster_format_status(&snap, tf->text,
-						sizeof(tf->text));
-	}
-	ret = simple_read_from_buffer(ubuf, count, ppos, tf->text, tf->len);
-out:
-	mutex_unlock(&tf->read_mutex);
-	return ret;
-}
-
-static __poll_t toaster_poll(struct file *file, poll_table *wait)
-{
-	struct toaster_file *tf = file->private_data;
-	struct toaster *dev = tf->dev;
-	__poll_t mask = EPOLLOUT | EPOLLWRNORM;
-
-	poll_wait(file, &dev->status_wait, wait);
-
-	spin_lock_irq(&dev->status_lock);
-	if (dev->disconnected)
-		mask = EPOLLHUP | EPOLLERR;
-	else if (!READ_ONCE(tf->has_read) ||
-		 dev->cache.gen != READ_ONCE(tf->gen_read))
-		mask |= EPOLLIN | EPOLLRDNORM;
-	spin_unlock_irq(&dev->status_lock);
-	return mask;
-}
-
-static int toaster_fasync(int fd, struct file *file, int on)
-{
-	struct toaster_file *tf = file->private_data;
-
-	return fasync_helper(fd, file, on, &tf->dev->fasync);
-}
-
-static int toaster_open(struct inode *inode, struct file *file)
-{
-	struct usb_interface *intf;
-	struct toaster_file *tf;
-	struct toaster *dev;
-	int ret;
-
-	/*
-	 * usbcore holds its minor lock around this call, and disconnect
-	 * deregisters the minor first: the device cannot go away under us
-	 * until we hold our reference.
-	 */
-	intf = usb_find_interface(&toaster_driver, iminor(inode));
-	if (!intf)
-		return -ENODEV;
-	dev = usb_get_intfdata(intf);
-	if (!dev)
-		return -ENODEV;
-
-	tf = kzalloc(sizeof(*tf), GFP_KERNEL);
-	if (!tf)
-		return -ENOMEM;
-	/* An open file keeps the toaster awake: its status stays current. */
-	ret = toaster_autoresume(dev);
-	if (ret) {
-		kfree(tf);
-		return ret;
-	}
-	mutex_init(&tf->read_mutex);
-	tf->dev = dev;
-	kref_get(&dev->kref);
-	file->private_data = tf;
-	return 0;
-}
-
-static int toaster_release(struct inode *inode, struct file *file)
-{
-	struct toaster_file *tf = file->private_data;
-	struct toaster *dev = tf->dev;
-
-	/* After disconnect the interface is not ours to touch. */
-	mutex_lock(&dev->io_mutex);
-	if (!dev->disconnected)
-		usb_autopm_put_interface(dev->intf);
-	mutex_unlock(&dev->io_mutex);
-
-	mutex_destroy(&tf->read_mutex);
-	kfree(tf);
-	kref_put(&dev->kref, toaster_delete);
-	return 0;
-}
-
 static const struct file_operations toaster_fops = {
 	.owner = THIS_MODULE,
 	.open = toaster_open,
@@ -855,6 +870,9 @@ static struct usb_class_driver toaster_class = {
 	.fops = &toaster_fops,
 	.minor_base = TOASTER_MINOR_BASE,
 };
+
+/*-------------------------------------------------------------------------*/
+/* sysfs */
 
 /*
  * sysfs attributes on the interface (Documentation/ABI/testing/
@@ -999,6 +1017,9 @@ static struct attribute *toaster_attrs[] = {
 };
 ATTRIBUTE_GROUPS(toaster);
 
+/*-------------------------------------------------------------------------*/
+/* probe and disconnect */
+
 static int toaster_probe(struct usb_interface *intf,
 			 const struct usb_device_id *id)
 {
@@ -1119,6 +1140,9 @@ static void toaster_disconnect(struct usb_interface *intf)
 	/* Open files keep the rest alive until their release(). */
 	kref_put(&dev->kref, toaster_delete);
 }
+
+/*-------------------------------------------------------------------------*/
+/* Power management and reset */
 
 /*
  * Suspend: the interrupt URB stops, so the status may go stale; resume

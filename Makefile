@@ -16,11 +16,13 @@ BIN := $(BUILD)/bin
 KERNEL ?=
 ifeq ($(KERNEL),)
 KDIR ?= /lib/modules/$(shell uname -r)/build
-MODDIR := $(BUILD)/module-local
 else
 KERNEL_ENV := $(shell scripts/kernel $(KERNEL))
 KDIR := $(shell . '$(KERNEL_ENV)' && echo $$KERNEL_KDIR)
-MODDIR := $(BUILD)/module-$(KERNEL)
+endif
+# Where each kernel's module is built is scripts/lib.sh's to say.
+ifeq ($(origin MODDIR),undefined)
+MODDIR := $(shell TOASTER_BUILD='$(BUILD)' bash -c '. scripts/lib.sh && toaster_module_dir $(KERNEL)')
 endif
 
 # The KUnit module is built for the test kernel, which has KUnit built in.
@@ -62,9 +64,9 @@ gadget:
 userspace:
 	$(MAKE) -C userspace O=$(BIN)
 
-# The system-call tests use the kernel's kselftest_harness.h.
+# The guest's tests (tests/Makefile, kselftest style).
 selftests:
-	$(MAKE) -C tests/selftests O=$(BIN) KERNEL_SRC=$$(scripts/kernel source)
+	$(MAKE) -C tests O=$(BIN)
 
 # What scripts/vm needs in the guest.
 guest: module gadget userspace selftests
@@ -85,4 +87,4 @@ clean:
 	rm -rf $(BUILD)
 	$(MAKE) -C gadget O=$(BIN) clean
 	$(MAKE) -C userspace O=$(BIN) clean
-	$(MAKE) -C tests/selftests O=$(BIN) KERNEL_SRC=. clean
+	$(MAKE) -C tests O=$(BIN) KERNEL_SRC=. clean

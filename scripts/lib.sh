@@ -12,6 +12,7 @@ TOASTER_KERNELS="debug 6.1 6.12"
 toaster_log() { printf '%s: %s\n' "${0##*/}" "$*" >&2; }
 toaster_die() { toaster_log "error: $*"; exit 1; }
 
-# The build directory of the module for one kernel, shared by the Makefile and
-# the VM runner.
-toaster_module_dir() { printf '%s/module-%s\n' "$TOASTER_BUILD" "$1"; }
+# The build directory of the module for one kernel of TOASTER_KERNELS, or
+# with no name for KDIR's: the Makefile, the VM runner and the tests all
+# ask here.
+toaster_module_dir() { printf '%s/module-%s\n' "$TOASTER_BUILD" "${1:-local}"; }

@@ -18,10 +18,53 @@ toaster_proto() {
 	echo "$value"
 }
 
-# Every failure says what was expected and what came, then ends the test.
+# Every failure says what was expected and what came, then ends the test
+# (or the case: see toaster_cases).
 fail() {
 	echo "FAIL: $*"
 	exit 1
+}
+
+# The kselftest shell helpers, from the kernel tree the guest was given
+# (scripts/vm), else the one scripts/kernel unpacks.
+# shellcheck source=/dev/null
+. "${KERNEL_SRC:-$("$(dirname "${BASH_SOURCE[0]}")/../scripts/kernel" source)}/tools/testing/selftests/kselftest/ktap_helpers.sh"
+
+# Runs a test's cases in order, each the function case_NAME, and reports
+# them as KTAP: "ok N NAME" or "not ok N NAME" after the case's output as
+# "# " lines.  Each runs in a subshell, so that fail() (or any command
+# failing under set -e) ends that case and the next one still runs; a case
+# that exits 4 is skipped.  Returns through exit: 0 if every case passed.
+toaster_cases() {
+	local name output rc line
+	ktap_print_header
+	ktap_set_plan $#
+	for name in "$@"; do
+		# Not in an || list, where bash would ignore set -e all through
+		# the case: a failing command must end it.
+		set +e
+		output=$(set -e; "case_$name" 2>&1)
+		rc=$?
+		set -e
+		if [ -n "$output" ]; then
+			while IFS= read -r line; do
+				printf '# %s\n' "$line"
+			done <<<"$output"
+		fi
+		case $rc in
+		0) ktap_test_pass "$name" ;;
+		4) ktap_test_skip "$name" ;;
+		*) ktap_test_fail "$name" ;;
+		esac
+	done
+	ktap_finished
+}
+
+# Wall-clock milliseconds, from a bash builtin: a process per reading would
+# cost more than some of the intervals measured.
+now_ms() {
+	local t=${EPOCHREALTIME//[.,]/}
+	echo $((t / 1000))
 }
 
 # Reads one status snapshot from the device into the associative array

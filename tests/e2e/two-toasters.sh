@@ -221,7 +221,7 @@ echo "conformance on toaster1: all $plan checks passed, on endpoints $used"
 on 1 expect_status darkness 5
 
 # --- the driver's system-call tests on toaster1, toaster0 at rest ------------
-# The whole of tests/selftests/toaster_test (what e2e/driver.sh runs on
+# The whole of tests/toaster_test (what tests/Makefile runs on
 # toaster0): ioctls, burn patterns and loopback on the data endpoints,
 # poll, SIGIO, sysfs, and unplugs while calls are blocked, through
 # toaster1's own control FIFO.  toaster0 must come out of it as it went in.

@@ -86,6 +86,7 @@ run_testusb() {
 		fail "testusb -t$test -c $count did not pass (exit status $rc)"
 	fi
 }
-run_testusb 9 "$t9_count"
-run_testusb 10 "$t10_count"
-echo "usbtest: ch9 (-t9) and queued control (-t10) passed on $intf"
+case_ch9_standard_requests_and_descriptors() { run_testusb 9 "$t9_count"; }
+case_queued_control_requests() { run_testusb 10 "$t10_count"; }
+
+toaster_cases ch9_standard_requests_and_descriptors queued_control_requests

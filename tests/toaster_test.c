@@ -5,7 +5,7 @@
  * is blocked.  Built on the kernel's kselftest_harness.h, so each case runs
  * in its own process and the output is TAP.
  *
- * Runs in the test guest with the toaster stack up (tests/e2e/driver.sh),
+ * Runs in the test guest with the toaster stack up (tests/Makefile lists it),
  * against /dev/toaster0 or the toaster TOASTER_DEV names
  * (tests/e2e/two-toasters.sh).
  */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The toaster's heating model; see toaster_model.h for the rules it plays by.
+ * The toaster's heating model; see model.h for the rules it plays by.
  *
  * Device time is derived from host time on every call rather than
  * accumulated, so rounding never drifts.  Converting back (for deadlines)
@@ -14,7 +14,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "toaster_model.h"
+#include "model.h"
 
 #define NS_PER_S	1000000000LL
 /*

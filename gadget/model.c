@@ -4,10 +4,12 @@
  *
  * Device time is derived from host time on every call rather than
  * accumulated, so rounding never drifts.  Converting back (for deadlines)
- * rounds up, and advance() treats an event whose host deadline has passed
- * as reached even if the forward conversion rounds a hair short: otherwise a
- * caller sleeping until the deadline could wake to find nothing to do and
- * spin.
+ * rounds up, and advance() takes an event as reached exactly when its host
+ * deadline has: even if the forward conversion rounds a hair short
+ * (otherwise a caller sleeping until the deadline could wake to find
+ * nothing to do, and spin), and not before, even if it rounds a hair
+ * long (at a scale such as 0.7, which no double holds exactly), so the
+ * deadline is the instant of the event, as a host sees it.
  */
 #define _DEFAULT_SOURCE /* htole16() and friends from <endian.h> */
 #include <endian.h>
@@ -186,7 +188,7 @@ void toaster_model_init(struct toaster_model *m, double scale, int64_t now_ns)
 
 unsigned int toaster_model_advance(struct toaster_model *m, int64_t now_ns)
 {
-	int64_t ev;
+	int64_t ev, t;
 
 	/*
 	 * One event at a time, so a late wake-up still reports each phase
@@ -198,7 +200,11 @@ unsigned int toaster_model_advance(struct toaster_model *m, int64_t now_ns)
 			break;
 		toaster_step_to(m, ev);
 	}
-	toaster_step_to(m, toaster_dev_of_wall(m, now_ns));
+	t = toaster_dev_of_wall(m, now_ns);
+	/* nor early: rounded up, the conversion may reach an event ahead */
+	if (ev != TOASTER_MODEL_NEVER && t >= ev)
+		t = ev - 1;
+	toaster_step_to(m, t);
 	return m->events;
 }
 

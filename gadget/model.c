@@ -302,11 +302,15 @@ int toaster_model_set_loopback(struct toaster_model *m, int64_t now_ns,
 
 void toaster_model_fault(struct toaster_model *m, int64_t now_ns)
 {
+	bool again;
+
 	toaster_model_advance(m, now_ns);
 	m->errors++;
+	again = m->state == TOASTER_STATE_FAULT;
 	toaster_new_phase(m, TOASTER_STATE_FAULT);
-	/* errors changed even if the state did not */
-	toaster_raise(m, TOASTER_MODEL_EV_STATE);
+	/* errors changed even if the state did not: news once, either way */
+	if (again)
+		toaster_raise(m, TOASTER_MODEL_EV_STATE);
 }
 
 void toaster_model_status(const struct toaster_model *m, uint8_t event,

@@ -62,59 +62,31 @@ static const struct usb_interface_descriptor toaster_intf_desc = {
 	.iInterface		= 0,
 };
 
-/* full speed */
+/* An endpoint of the interface: its number is the backend's to fill in. */
+#define TOASTER_ENDPOINT(dir, type, maxp, interval) {		\
+	.bLength		= USB_DT_ENDPOINT_SIZE,			\
+	.bDescriptorType	= USB_DT_ENDPOINT,			\
+	.bEndpointAddress	= (dir),				\
+	.bmAttributes		= (type),				\
+	.wMaxPacketSize		= __cpu_to_le16(maxp),			\
+	.bInterval		= (interval),				\
+}
 
-static const struct usb_endpoint_descriptor toaster_fs_out_desc = {
-	.bLength		= USB_DT_ENDPOINT_SIZE,
-	.bDescriptorType	= USB_DT_ENDPOINT,
-	.bEndpointAddress	= USB_DIR_OUT,
-	.bmAttributes		= USB_ENDPOINT_XFER_BULK,
-	.wMaxPacketSize		= __cpu_to_le16(TOASTER_BULK_MAXP_FS),
-};
+static const struct usb_endpoint_descriptor toaster_fs_out_desc =
+	TOASTER_ENDPOINT(USB_DIR_OUT, USB_ENDPOINT_XFER_BULK, TOASTER_BULK_MAXP_FS, 0);
+static const struct usb_endpoint_descriptor toaster_fs_in_desc =
+	TOASTER_ENDPOINT(USB_DIR_IN, USB_ENDPOINT_XFER_BULK, TOASTER_BULK_MAXP_FS, 0);
+static const struct usb_endpoint_descriptor toaster_fs_int_desc =
+	TOASTER_ENDPOINT(USB_DIR_IN, USB_ENDPOINT_XFER_INT, TOASTER_INT_MAXP,
+			 TOASTER_INT_INTERVAL_FS);
 
-static const struct usb_endpoint_descriptor toaster_fs_in_desc = {
-	.bLength		= USB_DT_ENDPOINT_SIZE,
-	.bDescriptorType	= USB_DT_ENDPOINT,
-	.bEndpointAddress	= USB_DIR_IN,
-	.bmAttributes		= USB_ENDPOINT_XFER_BULK,
-	.wMaxPacketSize		= __cpu_to_le16(TOASTER_BULK_MAXP_FS),
-};
-
-static const struct usb_endpoint_descriptor toaster_fs_int_desc = {
-	.bLength		= USB_DT_ENDPOINT_SIZE,
-	.bDescriptorType	= USB_DT_ENDPOINT,
-	.bEndpointAddress	= USB_DIR_IN,
-	.bmAttributes		= USB_ENDPOINT_XFER_INT,
-	.wMaxPacketSize		= __cpu_to_le16(TOASTER_INT_MAXP),
-	.bInterval		= TOASTER_INT_INTERVAL_FS,
-};
-
-/* high speed */
-
-static const struct usb_endpoint_descriptor toaster_hs_out_desc = {
-	.bLength		= USB_DT_ENDPOINT_SIZE,
-	.bDescriptorType	= USB_DT_ENDPOINT,
-	.bEndpointAddress	= USB_DIR_OUT,
-	.bmAttributes		= USB_ENDPOINT_XFER_BULK,
-	.wMaxPacketSize		= __cpu_to_le16(TOASTER_BULK_MAXP_HS),
-};
-
-static const struct usb_endpoint_descriptor toaster_hs_in_desc = {
-	.bLength		= USB_DT_ENDPOINT_SIZE,
-	.bDescriptorType	= USB_DT_ENDPOINT,
-	.bEndpointAddress	= USB_DIR_IN,
-	.bmAttributes		= USB_ENDPOINT_XFER_BULK,
-	.wMaxPacketSize		= __cpu_to_le16(TOASTER_BULK_MAXP_HS),
-};
-
-static const struct usb_endpoint_descriptor toaster_hs_int_desc = {
-	.bLength		= USB_DT_ENDPOINT_SIZE,
-	.bDescriptorType	= USB_DT_ENDPOINT,
-	.bEndpointAddress	= USB_DIR_IN,
-	.bmAttributes		= USB_ENDPOINT_XFER_INT,
-	.wMaxPacketSize		= __cpu_to_le16(TOASTER_INT_MAXP),
-	.bInterval		= TOASTER_INT_INTERVAL_HS,
-};
+static const struct usb_endpoint_descriptor toaster_hs_out_desc =
+	TOASTER_ENDPOINT(USB_DIR_OUT, USB_ENDPOINT_XFER_BULK, TOASTER_BULK_MAXP_HS, 0);
+static const struct usb_endpoint_descriptor toaster_hs_in_desc =
+	TOASTER_ENDPOINT(USB_DIR_IN, USB_ENDPOINT_XFER_BULK, TOASTER_BULK_MAXP_HS, 0);
+static const struct usb_endpoint_descriptor toaster_hs_int_desc =
+	TOASTER_ENDPOINT(USB_DIR_IN, USB_ENDPOINT_XFER_INT, TOASTER_INT_MAXP,
+			 TOASTER_INT_INTERVAL_HS);
 
 /* [hs][role], in the order of enum toaster_ep_role */
 static const struct usb_endpoint_descriptor *const toaster_ep_descs[2][TOASTER_EP_ROLES] = {

@@ -274,30 +274,30 @@ int toaster_model_cancel(struct toaster_model *m, int64_t now_ns)
 	return 0;
 }
 
-int toaster_model_set_lock(struct toaster_model *m, int64_t now_ns,
-			   unsigned int on)
+/* A setting that is on (1) or off (0). */
+static int toaster_set_flag(struct toaster_model *m, int64_t now_ns,
+			    bool *flag, unsigned int on)
 {
 	toaster_model_advance(m, now_ns);
 	if (on > 1)
 		return -EINVAL;
-	if (m->locked != (on == 1)) {
-		m->locked = on == 1;
+	if (*flag != (on == 1)) {
+		*flag = on == 1;
 		toaster_raise(m, TOASTER_MODEL_EV_SETTINGS);
 	}
 	return 0;
 }
 
+int toaster_model_set_lock(struct toaster_model *m, int64_t now_ns,
+			   unsigned int on)
+{
+	return toaster_set_flag(m, now_ns, &m->locked, on);
+}
+
 int toaster_model_set_loopback(struct toaster_model *m, int64_t now_ns,
 			       unsigned int on)
 {
-	toaster_model_advance(m, now_ns);
-	if (on > 1)
-		return -EINVAL;
-	if (m->loopback != (on == 1)) {
-		m->loopback = on == 1;
-		toaster_raise(m, TOASTER_MODEL_EV_SETTINGS);
-	}
-	return 0;
+	return toaster_set_flag(m, now_ns, &m->loopback, on);
 }
 
 void toaster_model_fault(struct toaster_model *m, int64_t now_ns)

@@ -8,8 +8,8 @@
  * and string descriptors come from configfs, SET_CONFIGURATION and
  * SET_INTERFACE arrive as ENABLE, and only requests addressed to our
  * interface reach ep0, as SETUP events.  So everything that describes the
- * device is written to configfs from the same constants gadgetfs's
- * descriptors are built from, and a host cannot tell the two apart.
+ * device is written to configfs (configfs.c) from the descriptor tables
+ * gadgetfs sends (descriptors.c), and a host cannot tell the two apart.
  *
  * Plugging in is binding the gadget to a controller (its UDC attribute),
  * unplugging is unbinding it.  ep0 and the endpoint files stay open from

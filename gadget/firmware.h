@@ -285,7 +285,7 @@ extern const struct usb_config_descriptor toaster_config_desc;
 /* The interface's descriptors, each endpoint's included: for FunctionFS. */
 #define TOASTER_INTERFACE_DESCS		(1 + TOASTER_EP_ROLES)
 void toaster_buf_put(struct toaster_buf *b, const void *data, size_t len);
-/* The endpoint file names and types, from the descriptors. */
+/* eps as the descriptors have them (role, type, direction), unopened. */
 void toaster_descs_init_eps(struct toaster_ep *eps);
 /* One endpoint's descriptor at full or high speed, numbered address. */
 void toaster_put_endpoint(struct toaster_buf *b, enum toaster_ep_role r,

@@ -101,7 +101,7 @@ echo "minors ${m0#*:} and ${m1#*:}, serials $s0 and $s1"
 # --- the same device on the wire -----------------------------------------
 # The descriptors the kernel read from each (device, then configuration),
 # with bEndpointAddress blanked: the composite layer numbers FunctionFS's
-# endpoints itself (see gadget/toaster_ffs.c).  Everything else, from
+# endpoints itself (see gadget/functionfs.c).  Everything else, from
 # bcdDevice to bInterval and the string indexes, must be byte for byte.
 descriptors() {
 	local -a b

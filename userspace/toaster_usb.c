@@ -20,7 +20,7 @@
 
 #include "toaster_clock.h"
 #include "toaster_ioctl.h"
-#include "toaster_usb.h"
+#include "toaster_usb_dev.h"
 
 /* Notifications are read in slices this long, so a signal is noticed. */
 #define TOASTER_USB_TICK_MS		200

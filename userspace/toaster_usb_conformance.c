@@ -21,7 +21,7 @@
 #include <linux/usb/ch9.h>
 
 #include "toaster_clock.h"
-#include "toaster_usb.h"
+#include "toaster_usb_dev.h"
 
 #define TOASTER_CONF_REQ_IN \
 	(LIBUSB_ENDPOINT_IN | LIBUSB_REQUEST_TYPE_VENDOR | LIBUSB_RECIPIENT_INTERFACE)

@@ -13,7 +13,7 @@
 #include <time.h>
 
 #include "toaster_clock.h"
-#include "toaster_usb.h"
+#include "toaster_usb_dev.h"
 
 #define TOASTER_USB_REQ_OUT \
 	(LIBUSB_ENDPOINT_OUT | LIBUSB_REQUEST_TYPE_VENDOR | LIBUSB_RECIPIENT_INTERFACE)

@@ -10,7 +10,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "toaster_usb.h"
+#include "toaster_proto.h"
+#include "toaster_usb_eps.h"
 #include "toaster_test.h"
 
 #define BULK	LIBUSB_ENDPOINT_TRANSFER_TYPE_BULK

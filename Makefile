@@ -62,9 +62,11 @@ gadget:
 userspace:
 	$(MAKE) -C userspace O=$(BIN)
 
-# The system-call tests use the kernel's kselftest_harness.h.
+# The kselftest programs: the driver's system-call tests (on the kernel's
+# kselftest_harness.h) and the firmware's conformance checker (kselftest.h).
 selftests:
 	$(MAKE) -C tests/selftests O=$(BIN) KERNEL_SRC=$$(scripts/kernel source)
+	$(MAKE) -C tests/conformance O=$(BIN) KERNEL_SRC=$$(scripts/kernel source)
 
 # What scripts/vm needs in the guest.
 guest: module gadget userspace selftests
@@ -86,3 +88,4 @@ clean:
 	$(MAKE) -C gadget O=$(BIN) clean
 	$(MAKE) -C userspace O=$(BIN) clean
 	$(MAKE) -C tests/selftests O=$(BIN) KERNEL_SRC=. clean
+	$(MAKE) -C tests/conformance O=$(BIN) KERNEL_SRC=. clean

@@ -18,6 +18,33 @@ toaster_proto() {
 	echo "$value"
 }
 
+# The KTAP of a kselftest program that exited 0, all of whose results must
+# be passes: on stdout its plan, or (and false) what is wrong with it.  A
+# plan of fewer than MIN results is wrong too: a pass must be a pass of
+# something.
+ktap_all_passed() {
+	local out=$1 min=$2 plan
+	if ! [[ $out =~ (^|$'\n')1\.\.([0-9]+)$'\n' ]]; then
+		echo "no KTAP plan in the output"
+		return 1
+	fi
+	plan=${BASH_REMATCH[2]}
+	if ((plan < min)); then
+		echo "only $plan checks planned"
+		return 1
+	fi
+	if [[ $out =~ (^|$'\n')not\ ok ]]; then
+		echo "a check failed but the exit status was 0"
+		return 1
+	fi
+	# skipped is not passed: a healthy toaster leaves nothing to skip
+	if ! [[ $out =~ (^|$'\n')"# Totals: pass:$plan fail:0 " ]]; then
+		echo "not all $plan checks passed (${out##*# Totals: })"
+		return 1
+	fi
+	echo "$plan"
+}
+
 # Every failure says what was expected and what came, then ends the test.
 fail() {
 	echo "FAIL: $*"

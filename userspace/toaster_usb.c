@@ -3,16 +3,14 @@
  * toaster-usb: drives the toaster from userspace through libusb-1.0 and
  * usbfs, taking the interface away from toaster.ko for as long as it runs.
  * It is both a tool (status, toast, ...) and the baseline a user would
- * write instead of a kernel driver (loopback), and it checks the firmware
- * against include/uapi/toaster_proto.h without the driver in the way
- * (conformance).
+ * write instead of a kernel driver (loopback).  Its device layer is also
+ * the conformance checker's (tests/conformance/).
  */
-#define _DEFAULT_SOURCE /* sigaction() */
+#define _DEFAULT_SOURCE /* le16toh(), clock_gettime() */
 #include <endian.h>
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,9 +57,6 @@ static void toaster_usage(FILE *f)
 		"                       through bulk OUT/IN with D in flight (default 4),\n"
 		"                       verify every byte and print the throughput in\n"
 		"                       MB/s (10^6 bytes echoed per second)\n"
-		"  conformance          check the toaster against the protocol, one\n"
-		"                       TAP line per check; leaves it unlocked, at\n"
-		"                       darkness %d, loopback off, not toasting\n"
 		"\n"
 		"Options:\n"
 		"  -s, --serial S       the toaster whose USB serial number is S\n"
@@ -71,8 +66,8 @@ static void toaster_usage(FILE *f)
 		"\n"
 		"Exit status:\n"
 		"  0    success\n"
-		"  1    a conformance check failed, loopback data came back wrong,\n"
-		"       or a waited-for toast was cancelled or faulted\n"
+		"  1    loopback data came back wrong, or a waited-for toast was\n"
+		"       cancelled or faulted\n"
 		"  2    usage error\n"
 		"  3    no toaster found, or it could not be opened or claimed\n"
 		"  5    the toaster refused the request (stalled it)\n"
@@ -80,28 +75,7 @@ static void toaster_usage(FILE *f)
 		"  130  interrupted by SIGINT or SIGTERM\n"
 		"  (4 is never used: test harnesses read it as \"skipped\")\n",
 		TOASTER_VENDOR_ID, TOASTER_PRODUCT_ID, TOASTER_DARKNESS_MIN,
-		TOASTER_DARKNESS_MAX, TOASTER_DARKNESS_DEFAULT);
-}
-
-static void toaster_on_signal(int sig)
-{
-	(void)sig;
-	toaster_usb_stop = 1;
-}
-
-static void toaster_signals(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = toaster_on_signal;
-	sigemptyset(&sa.sa_mask);
-	/*
-	 * The first signal only asks: the interface must still be released,
-	 * or toaster.ko would not get the toaster back.
-	 */
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+		TOASTER_DARKNESS_MAX);
 }
 
 static bool toaster_parse_ulong(const char *s, unsigned long max,
@@ -360,7 +334,6 @@ enum toaster_cmd_id {
 	TOASTER_CMD_UNLOCK,
 	TOASTER_CMD_DARKNESS,
 	TOASTER_CMD_LOOPBACK,
-	TOASTER_CMD_CONFORMANCE,
 };
 
 static const struct toaster_cmd {
@@ -376,7 +349,6 @@ static const struct toaster_cmd {
 	{ "unlock", TOASTER_CMD_UNLOCK, 0, 0 },
 	{ "darkness", TOASTER_CMD_DARKNESS, 1, 1 },
 	{ "loopback", TOASTER_CMD_LOOPBACK, 0, 0 },
-	{ "conformance", TOASTER_CMD_CONFORMANCE, 0, 0 },
 };
 
 /* Parses ARGS for the command; usage errors are found before any I/O. */
@@ -441,8 +413,6 @@ static int toaster_run(struct toaster_usb *t, const struct toaster_opts *o,
 					  (unsigned int)n);
 	case TOASTER_CMD_LOOPBACK:
 		return toaster_cmd_loopback(t, o);
-	case TOASTER_CMD_CONFORMANCE:
-		return toaster_usb_conformance(t);
 	}
 	return TOASTER_EXIT_USAGE;
 }
@@ -519,8 +489,9 @@ int main(int argc, char **argv)
 		return TOASTER_EXIT_USAGE;
 	}
 
-	toaster_signals();
+	toaster_usb_catch_signals();
 	memset(&t, 0, sizeof(t));
+	t.prog = "toaster-usb";
 	t.verbose = o.verbose;
 	rc = toaster_run(&t, &o, argc - optind, argv + optind);
 	toaster_usb_close(&t);

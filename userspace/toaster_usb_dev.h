@@ -30,11 +30,19 @@ enum toaster_exit {
 	TOASTER_EXIT_INTERRUPTED = 130,	/* SIGINT or SIGTERM */
 };
 
+/* bmRequestType of the protocol's vendor requests, to our interface */
+#define TOASTER_USB_REQ_OUT \
+	(LIBUSB_ENDPOINT_OUT | LIBUSB_REQUEST_TYPE_VENDOR | LIBUSB_RECIPIENT_INTERFACE)
+#define TOASTER_USB_REQ_IN \
+	(LIBUSB_ENDPOINT_IN | LIBUSB_REQUEST_TYPE_VENDOR | LIBUSB_RECIPIENT_INTERFACE)
+
 /* Generous: the test guest runs under TCG with KASAN. */
 #define TOASTER_USB_CTRL_TIMEOUT_MS	5000
 #define TOASTER_USB_BULK_TIMEOUT_MS	10000
 
 struct toaster_usb {
+	/* the program, which every message of the layer begins with: set it */
+	const char		*prog;
 	libusb_context		*ctx;
 	libusb_device_handle	*handle;
 	uint8_t			ifnum;
@@ -54,6 +62,11 @@ struct toaster_usb {
 
 /* Set by SIGINT/SIGTERM: long waits check it and give up cleanly. */
 extern volatile sig_atomic_t toaster_usb_stop;
+/* Makes SIGINT and SIGTERM set toaster_usb_stop instead of killing us. */
+void toaster_usb_catch_signals(void);
+
+/* "high", "full" or "other" */
+const char *toaster_usb_speed_name(enum libusb_speed speed);
 
 /* Opens the first toaster (or the one whose USB serial is serial) and claims
  * its interface, detaching a kernel driver.  Returns an enum toaster_exit. */
@@ -123,8 +136,5 @@ int toaster_usb_loopback(struct toaster_usb *t, size_t size, unsigned int count,
 			 unsigned int depth, struct toaster_loopback_result *res);
 
 const char *toaster_usb_event_name(unsigned int event);
-
-/* Runs every conformance check; returns an enum toaster_exit. */
-int toaster_usb_conformance(struct toaster_usb *t);
 
 #endif /* TOASTER_USB_DEV_H */

@@ -97,6 +97,20 @@ TEST(args_device)
 	EXPECT_EQ(-1, toasterctl_parse_args(3, argv4, &a, err, sizeof(err)));
 }
 
+/* Each command of the table is found as itself, under an id of its own. */
+TEST(cmds_table)
+{
+	const struct toaster_cli_cmd *cmd, *other;
+
+	for (cmd = toasterctl_cmds; cmd->name; cmd++) {
+		EXPECT_EQ(cmd, toaster_cli_find(toasterctl_cmds, cmd->name));
+		EXPECT_NE(TOASTERCTL_CMD_NONE, cmd->id);
+		EXPECT_NE(0, strlen(cmd->help));
+		for (other = toasterctl_cmds; other < cmd; other++)
+			EXPECT_NE(other->id, cmd->id);
+	}
+}
+
 TEST(darkness)
 {
 	unsigned int v = 99;

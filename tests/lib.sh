@@ -184,30 +184,38 @@ reset_toaster() {
 # Another firmware beside the stack's (toaster-gadget ARGS..., e.g.
 # --functionfs), in the background, its output in LOG.  Its pid goes in
 # /run/toaster-stack/NAME.pid, where `toaster-stack down` finds it should
-# the test not stop it.
+# the test not stop it, and its exit status in NAME.status once it exits:
+# a case runs in a subshell, which cannot wait for a child of the script.
 start_firmware() {
-	local name=$1 log=$2
+	local name=$1 log=$2 dir=/run/toaster-stack
 	shift 2
-	toaster-gadget "$@" >"$log" 2>&1 &
-	echo $! >"/run/toaster-stack/$name.pid"
+	rm -f "$dir/$name.status"
+	(
+		toaster-gadget "$@" >"$log" 2>&1 &
+		echo $! >"$dir/$name.pid"
+		rc=0
+		wait $! || rc=$?
+		echo $rc >"$dir/$name.status"
+	) &
+	while [ ! -s "$dir/$name.pid" ]; do
+		sleep 0.05
+	done
 }
 
 # SIGTERMs the firmware started as NAME and waits up to 10 s for it;
 # returns its exit status (124 if it would not go, and it is killed).
 stop_firmware() {
-	local file=/run/toaster-stack/$1.pid pid tries=100 rc=0
-	[ -e "$file" ] || return 0
-	pid=$(<"$file")
-	rm -f "$file"
+	local dir=/run/toaster-stack pid tries=100
+	[ -e "$dir/$1.pid" ] || return 0
+	pid=$(<"$dir/$1.pid")
+	rm -f "$dir/$1.pid"
 	kill -TERM "$pid" 2>/dev/null || return 0
-	while ((tries-- > 0)) && kill -0 "$pid" 2>/dev/null; do
+	while ((tries-- > 0)) && [ ! -s "$dir/$1.status" ]; do
 		sleep 0.1
 	done
-	if kill -0 "$pid" 2>/dev/null; then
-		kill -KILL "$pid"
-		wait "$pid" 2>/dev/null || true
+	if [ ! -s "$dir/$1.status" ]; then
+		kill -KILL "$pid" 2>/dev/null || true
 		return 124
 	fi
-	wait "$pid" || rc=$?
-	return $rc
+	return "$(<"$dir/$1.status")"
 }

@@ -131,7 +131,8 @@ case_a_waiting_toast_ends_when_cancelled() {
 	"$CTL" -d "$TOASTER_DEV" toast 5 >"$tmp/toast.out" 2>&1 &
 	toast_pid=$!
 	# A case that fails leaves no toast waiting behind it.
-	trap 'kill "$toast_pid" 2>/dev/null || true' EXIT
+	# shellcheck disable=SC2064 # the pid now, while it is in scope
+	trap "kill $toast_pid 2>/dev/null || true" EXIT
 	tries=100
 	until read_status && [[ ${STATUS[state]} =~ ^(heating|toasting)$ ]]; do
 		((tries-- > 0)) || fail "background toast never started: $(<"$tmp/toast.out")"
@@ -150,7 +151,8 @@ case_watch_json() {
 
 	"$CTL" -d "$TOASTER_DEV" --json watch >"$tmp/watch.out" 2>&1 &
 	watch_pid=$!
-	trap 'kill "$watch_pid" 2>/dev/null || true' EXIT
+	# shellcheck disable=SC2064 # the pid now, while it is in scope
+	trap "kill $watch_pid 2>/dev/null || true" EXIT
 	# The first line is the status at start; only changes after it are seen.
 	tries=100
 	until [ -s "$tmp/watch.out" ]; do

@@ -20,6 +20,8 @@
  */
 
 #include <linux/compat.h>
+#include <linux/debugfs.h>
+#include <linux/fault-inject.h>
 #include <linux/fs.h>
 #include <linux/kref.h>
 #include <linux/module.h>
@@ -77,6 +79,24 @@ static const struct kernel_param_ops toaster_timeout_ops = {
 module_param_cb(io_timeout_ms, &toaster_timeout_ops, &io_timeout_ms, 0644);
 MODULE_PARM_DESC(io_timeout_ms,
 		 "How long a request may wait for the toaster to answer, in ms, 10 to 60000 (default 2000)");
+
+/*
+ * Fault injection where failslab and fail-nth cannot reach: usbcore's own
+ * allocations behind a submission, and submissions from completion
+ * handlers.  /sys/kernel/debug/toaster/fail_submit has the kernel's
+ * fault_attr knobs (Documentation/fault-injection/); fail-nth counts this
+ * site too, for a submission made in the caller's task.  Nothing at all
+ * without CONFIG_FAULT_INJECTION.
+ */
+static DECLARE_FAULT_ATTR(toaster_fail_submit);
+static struct dentry *toaster_debugfs;
+
+static int toaster_submit_urb(struct urb *urb, gfp_t gfp)
+{
+	if (should_fail(&toaster_fail_submit, 1))
+		return -ENOMEM;
+	return usb_submit_urb(urb, gfp);
+}
 
 /* io_timeout_ms in jiffies, as it is now: it may change at any time. */
 static unsigned long toaster_timeout(void)
@@ -244,7 +264,7 @@ static int toaster_submit_wait(struct toaster *dev, struct urb *urb,
 	urb->context = &done;
 	urb->complete = toaster_urb_done;
 	usb_anchor_urb(urb, &dev->submitted);
-	ret = usb_submit_urb(urb, GFP_KERNEL);
+	ret = toaster_submit_urb(urb, GFP_KERNEL);
 	if (ret) {
 		usb_unanchor_urb(urb);
 		return ret;
@@ -518,7 +538,7 @@ static int toaster_stream_submit(struct toaster_stream *s,
 		urb->transfer_buffer_length = chunk->room;
 	}
 	usb_anchor_urb(urb, &s->dev->submitted);
-	ret = usb_submit_urb(urb, GFP_KERNEL);
+	ret = toaster_submit_urb(urb, GFP_KERNEL);
 	if (ret) {
 		usb_unanchor_urb(urb);
 		return toaster_usb_error(ret);
@@ -751,7 +771,7 @@ static void toaster_int_complete(struct urb *urb)
 
 	switch (action) {
 	case TOASTER_INT_RESUBMIT:
-		ret = usb_submit_urb(urb, GFP_ATOMIC);
+		ret = toaster_submit_urb(urb, GFP_ATOMIC);
 		/* -EPERM: poisoned by disconnect, which is what we want. */
 		if (ret && ret != -EPERM && ret != -ENODEV)
 			dev_err(&dev->intf->dev,
@@ -788,7 +808,7 @@ static void toaster_int_work(struct work_struct *work)
 			return;
 		}
 	}
-	ret = usb_submit_urb(dev->int_urb, GFP_KERNEL);
+	ret = toaster_submit_urb(dev->int_urb, GFP_KERNEL);
 	if (ret && ret != -EPERM && ret != -ENODEV)
 		dev_err(&dev->intf->dev,
 			"cannot resubmit interrupt IN: %d, status is no longer updated\n",
@@ -808,7 +828,7 @@ static int toaster_int_start(struct toaster *dev, gfp_t gfp)
 	int ret;
 
 	usb_unpoison_urb(dev->int_urb);
-	ret = usb_submit_urb(dev->int_urb, gfp);
+	ret = toaster_submit_urb(dev->int_urb, gfp);
 	if (ret)
 		dev_err(&dev->intf->dev, "cannot submit interrupt IN: %d\n", ret);
 	return ret;
@@ -1839,7 +1859,26 @@ static struct usb_driver toaster_driver = {
 	.supports_autosuspend = 1,
 };
 
-module_usb_driver(toaster_driver);
+static int __init toaster_init(void)
+{
+	int ret;
+
+	toaster_debugfs = debugfs_create_dir("toaster", NULL);
+	fault_create_debugfs_attr("fail_submit", toaster_debugfs,
+				  &toaster_fail_submit);
+	ret = usb_register(&toaster_driver);
+	if (ret)
+		debugfs_remove_recursive(toaster_debugfs);
+	return ret;
+}
+module_init(toaster_init);
+
+static void __exit toaster_exit(void)
+{
+	usb_deregister(&toaster_driver);
+	debugfs_remove_recursive(toaster_debugfs);
+}
+module_exit(toaster_exit);
 
 MODULE_AUTHOR("The Toaster Project");
 MODULE_DESCRIPTION("USB toaster driver");

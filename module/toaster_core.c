@@ -815,7 +815,17 @@ static void toaster_int_work(struct work_struct *work)
 			ret);
 }
 
-/* Stops the interrupt URB, and its retries, until toaster_int_start(). */
+static int toaster_int_start(struct toaster *dev, gfp_t gfp)
+{
+	int ret;
+
+	ret = toaster_submit_urb(dev->int_urb, gfp);
+	if (ret)
+		dev_err(&dev->intf->dev, "cannot submit interrupt IN: %d\n", ret);
+	return ret;
+}
+
+/* Stops the interrupt URB, and its retries, until toaster_int_restart(). */
 static void toaster_int_stop(struct toaster *dev)
 {
 	usb_poison_urb(dev->int_urb);
@@ -823,15 +833,11 @@ static void toaster_int_stop(struct toaster *dev)
 	clear_bit(TOASTER_INT_HALTED, &dev->pending);
 }
 
-static int toaster_int_start(struct toaster *dev, gfp_t gfp)
+/* Only after toaster_int_stop(): the two must pair up. */
+static int toaster_int_restart(struct toaster *dev)
 {
-	int ret;
-
 	usb_unpoison_urb(dev->int_urb);
-	ret = toaster_submit_urb(dev->int_urb, gfp);
-	if (ret)
-		dev_err(&dev->intf->dev, "cannot submit interrupt IN: %d\n", ret);
-	return ret;
+	return toaster_int_start(dev, GFP_NOIO);
 }
 
 /*
@@ -1790,7 +1796,7 @@ static int toaster_resume_io(struct toaster *dev)
 {
 	int ret;
 
-	ret = toaster_int_start(dev, GFP_NOIO);
+	ret = toaster_int_restart(dev);
 	if (!ret)
 		queue_work(system_freezable_wq, &dev->refresh_work);
 	return ret;
@@ -1834,7 +1840,7 @@ static int toaster_post_reset(struct usb_interface *intf)
 	struct toaster *dev = usb_get_intfdata(intf);
 	int ret;
 
-	ret = toaster_int_start(dev, GFP_NOIO);
+	ret = toaster_int_restart(dev);
 	/* A reset unconfigures the toaster, and with it loopback mode. */
 	if (!ret && dev->loopback_owner &&
 	    toaster_set_loopback(dev, true, false))

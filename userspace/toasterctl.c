@@ -636,8 +636,12 @@ int main(int argc, char *argv[])
 	}
 
 	dev = toasterctl_device(args.device, devbuf, sizeof(devbuf));
-	/* Looking needs only read access; a write() command needs write access. */
-	flags = args.cmd == TOASTERCTL_CMD_DARKNESS ? O_RDWR : O_RDONLY;
+	/*
+	 * Looking needs only read access; changing anything, by write() or
+	 * ioctl, needs write access, as the driver has it.
+	 */
+	flags = args.cmd == TOASTERCTL_CMD_STATUS || args.cmd == TOASTERCTL_CMD_INFO ||
+		args.cmd == TOASTERCTL_CMD_WATCH ? O_RDONLY : O_RDWR;
 	fd = open(dev, flags | O_CLOEXEC);
 	if (fd < 0) {
 		free(img.map);

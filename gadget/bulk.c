@@ -24,104 +24,16 @@
  * bytes come back as one write of n bytes, and a read that a ZLP ended
  * (a short count of whole packets, or none) as that and a ZLP, so that
  * the echo ends as the transfer did.  No ZLP of our own.
- *
- * A sync (SET_LOOPBACK, "stats") must see every OUT request the host
- * completed before it, and the events of those may not have come yet.
- * So it cancels every queued read and waits for all their events: a read
- * the host filled reports its data, an empty one -ECONNRESET, and none is
- * left to report later.  A switch then flushes, either way: queued echo
- * writes are cancelled, waiting ones dropped, so that no echo of before
- * reaches a later call.  Only then does main answer the request.  A
- * transfer the host left open at that moment is cut there (the driver
- * always closes one first).
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <poll.h>
 #include <string.h>
-#include <sys/eventfd.h>
-#include <unistd.h>
 
 #include "toaster_clock.h"
-#include "firmware.h"
+#include "bulk.h"
 
-/* aio_data of an echo write; a read's is its slot number */
-#define TOASTER_AIO_WRITE	(1ULL << 32)
-/* How long main waits for a sync before it gives up on the bulk thread. */
-#define TOASTER_BULK_SYNC_MS	2000
 /* Before queueing again what the kernel had no memory for. */
 #define TOASTER_BULK_RETRY_MS	10
-/* How long the thread waits for its cancelled requests when it stops. */
-#define TOASTER_BULK_DRAIN_MS	2000
-
-_Static_assert(TOASTER_BULK_REQ_LEN % TOASTER_BULK_MAXP_HS == 0 &&
-	       TOASTER_BULK_REQ_LEN % TOASTER_BULK_MAXP_FS == 0,
-	       "a request must be whole packets at either speed");
-_Static_assert(TOASTER_BULK_OUT_DEPTH <= TOASTER_BULK_SLOTS,
-	       "each queued read needs a buffer");
-
-enum toaster_slot_state {
-	TOASTER_SLOT_IDLE,	/* to be queued as a read once due */
-	TOASTER_SLOT_READING,	/* queued on bulk OUT */
-	TOASTER_SLOT_READ,	/* completed, waiting for its turn */
-	TOASTER_SLOT_ECHO,	/* an echo whose write is not queued yet */
-};
-
-/* A buffer, and the read that fills it. */
-struct toaster_slot {
-	struct iocb	cb;
-	enum toaster_slot_state state;
-	int64_t		since;		/* when it entered that state */
-	long		res;		/* READ: what the read returned */
-	size_t		len;		/* ECHO: the bytes to write back */
-	bool		zlp;		/* ECHO: then a ZLP (the host's) */
-	bool		first;		/* ECHO: begins its transfer */
-	bool		last;		/* ECHO: ends it, xfer bytes long */
-	size_t		xfer;
-	uint8_t		*buf;
-};
-
-/* An echo write: the kernel has its own copy of the data. */
-struct toaster_write {
-	struct iocb	cb;
-	bool		busy;
-	size_t		len;
-	bool		last;		/* ends a transfer of xfer bytes */
-	size_t		xfer;
-};
-
-/* The bulk thread's own, but for what main sets up before it starts. */
-struct toaster_bulk_io {
-	struct toaster_aio aio;
-	int		fd[2];		/* bulk OUT, bulk IN */
-	size_t		maxp;
-	bool		loopback;
-	unsigned int	ms;		/* slow-bulk, as last looked at */
-	bool		halt_out, halt_in;	/* armed (peeked) */
-
-	struct toaster_slot slot[TOASTER_BULK_SLOTS];
-	unsigned int	order[TOASTER_BULK_SLOTS];	/* reads, as queued */
-	unsigned int	order_head, order_count;
-	unsigned int	echo[TOASTER_BULK_SLOTS];	/* echoes, in order */
-	unsigned int	echo_head, echo_count;
-	struct toaster_write write[TOASTER_BULK_IN_DEPTH];
-	unsigned int	reading, writing;	/* queued in the kernel */
-
-	size_t		xfer;		/* the OUT transfer so far */
-	bool		drop_echo;	/* halt=bulk-in: drop this transfer's */
-	bool		dead;		/* an endpoint went away: wait for stop */
-	int64_t		retry_at;	/* after ENOMEM and the like */
-
-	bool		syncing;	/* a sync main asked for */
-	unsigned int	sync_gen;
-	bool		switching, want, cancelled, flushed;
-
-	struct toaster_bulk_stats delta;	/* not yet in g->bulk.stats */
-};
-
-static struct toaster_bulk_io toaster_bulk_io;
-static uint8_t toaster_bulk_bufs[TOASTER_BULK_SLOTS][TOASTER_BULK_REQ_LEN]
-	__attribute__((aligned(4096)));
 
 static void toaster_ring_push(unsigned int *ring, unsigned int head,
 			      unsigned int *count, unsigned int v)
@@ -139,14 +51,14 @@ static unsigned int toaster_ring_pop(const unsigned int *ring,
 	return v;
 }
 
-static void toaster_slot_idle(struct toaster_slot *s, int64_t now)
+void toaster_slot_idle(struct toaster_slot *s, int64_t now)
 {
 	s->state = TOASTER_SLOT_IDLE;
 	s->since = now;
 }
 
-static void toaster_stats_add(struct toaster_bulk_stats *to,
-			      struct toaster_bulk_stats *from)
+void toaster_stats_add(struct toaster_bulk_stats *to,
+		       struct toaster_bulk_stats *from)
 {
 	to->patterns_burned += from->patterns_burned;
 	to->bytes_burned += from->bytes_burned;
@@ -212,7 +124,7 @@ static void toaster_bulk_received(struct toaster_bulk_io *io,
 		io->xfer = 0;
 }
 
-static void toaster_bulk_take(struct toaster_bulk_io *io, int64_t now)
+void toaster_bulk_take(struct toaster_bulk_io *io, int64_t now)
 {
 	struct toaster_slot *s;
 
@@ -242,8 +154,7 @@ static void toaster_write_done(struct toaster_bulk_io *io,
 	}
 }
 
-/* Whatever completed; false if the context failed. */
-static bool toaster_bulk_reap(struct toaster_bulk_io *io)
+bool toaster_bulk_reap(struct toaster_bulk_io *io)
 {
 	struct io_event ev[TOASTER_BULK_SLOTS + TOASTER_BULK_IN_DEPTH];
 	struct toaster_slot *s;
@@ -317,9 +228,8 @@ static struct toaster_write *toaster_write_prep(struct toaster_bulk_io *io,
 }
 
 /* Queues the echoes that are due, in order, as far as there is room. */
-static void toaster_bulk_echo(struct toaster_gadget *g,
-			      struct toaster_bulk_io *io, int64_t now,
-			      int64_t *next)
+void toaster_bulk_echo(struct toaster_gadget *g, struct toaster_bulk_io *io,
+		       int64_t now, int64_t *next)
 {
 	struct toaster_write *w[2];
 	struct iocb *cbs[2];
@@ -382,8 +292,7 @@ static void toaster_bulk_echo(struct toaster_gadget *g,
 }
 
 /* Queues reads, as many as may be, on the buffers that are due. */
-static void toaster_bulk_read(struct toaster_bulk_io *io, int64_t now,
-			      int64_t *next)
+void toaster_bulk_read(struct toaster_bulk_io *io, int64_t now, int64_t *next)
 {
 	struct iocb *cbs[TOASTER_BULK_OUT_DEPTH];
 	unsigned int pick[TOASTER_BULK_OUT_DEPTH], i, n = 0, best;
@@ -430,10 +339,9 @@ static void toaster_bulk_read(struct toaster_bulk_io *io, int64_t now,
 }
 
 /* ------------------------------------------------------------------ */
-/* syncs, and the thread */
+/* cancelling */
 
-static void toaster_bulk_cancel(struct toaster_bulk_io *io, bool reads,
-				bool writes)
+void toaster_bulk_cancel(struct toaster_bulk_io *io, bool reads, bool writes)
 {
 	unsigned int i;
 
@@ -447,8 +355,7 @@ static void toaster_bulk_cancel(struct toaster_bulk_io *io, bool reads,
 	}
 }
 
-/* Drops every echo not yet queued, and cancels those that are. */
-static void toaster_bulk_flush(struct toaster_bulk_io *io, int64_t now)
+void toaster_bulk_flush(struct toaster_bulk_io *io, int64_t now)
 {
 	struct toaster_slot *s;
 
@@ -463,267 +370,3 @@ static void toaster_bulk_flush(struct toaster_bulk_io *io, int64_t now)
 	io->drop_echo = false;
 }
 
-/* A sync's next step; true once it is done. */
-static bool toaster_bulk_sync_step(struct toaster_bulk_io *io, int64_t now)
-{
-	if (!io->cancelled) {
-		toaster_bulk_cancel(io, true, false);
-		io->cancelled = true;
-	}
-	if (io->reading || io->order_count)
-		return false;
-	if (!io->switching)
-		return true;
-	if (!io->flushed) {
-		toaster_bulk_flush(io, now);
-		io->flushed = true;
-	}
-	if (io->writing)
-		return false;
-	if (io->loopback != io->want)
-		toaster_dbg("loopback %s", io->want ? "on" : "off");
-	io->loopback = io->want;
-	return true;
-}
-
-/* Under lock: what main asked for, and the faults; false: stop. */
-static bool toaster_bulk_look(struct toaster_gadget *g,
-			      struct toaster_bulk_io *io)
-{
-	struct toaster_bulk *b = &g->bulk;
-
-	toaster_stats_add(&b->stats, &io->delta);
-	if (io->syncing)
-		return !g->io_stop;
-	io->ms = toaster_fault_slow_bulk_ms(g);
-	io->halt_out = toaster_fault_halt(g, TOASTER_EP_ROLE_OUT, true);
-	io->halt_in = toaster_fault_halt(g, TOASTER_EP_ROLE_IN, true);
-	if (b->sync_done != b->sync_asked) {
-		io->syncing = true;
-		io->sync_gen = b->sync_asked;
-		io->switching = b->switching;
-		io->want = b->want_loopback;
-		io->cancelled = io->flushed = false;
-		b->switching = false;
-	}
-	return !g->io_stop;
-}
-
-static void toaster_bulk_synced(struct toaster_gadget *g,
-				struct toaster_bulk_io *io)
-{
-	pthread_mutex_lock(&g->lock);
-	toaster_stats_add(&g->bulk.stats, &io->delta);
-	if (io->switching)
-		g->bulk.loopback = io->loopback;
-	g->bulk.sync_done = io->sync_gen;
-	pthread_cond_broadcast(&g->io_cond);
-	pthread_mutex_unlock(&g->lock);
-	io->syncing = false;
-}
-
-/* halt=bulk-out fires between transfers: the host's next one is stalled. */
-static void toaster_bulk_halt_out(struct toaster_gadget *g,
-				  struct toaster_bulk_io *io)
-{
-	bool fire;
-
-	if (!io->halt_out || io->xfer || io->order_count != io->reading)
-		return;
-	pthread_mutex_lock(&g->lock);
-	fire = toaster_fault_halt(g, TOASTER_EP_ROLE_OUT, false);
-	pthread_mutex_unlock(&g->lock);
-	io->halt_out = false;
-	if (fire)
-		toaster_ep_halt(g, TOASTER_EP_ROLE_OUT);
-}
-
-/* Does what can be done now; returns when to look again, or NEVER. */
-static int64_t toaster_bulk_step(struct toaster_gadget *g,
-				 struct toaster_bulk_io *io)
-{
-	int64_t now = toaster_now_ns(), next = TOASTER_MODEL_NEVER;
-
-	toaster_bulk_take(io, now);
-	if (io->syncing) {
-		if (!toaster_bulk_sync_step(io, now))
-			return next;
-		/* before main hears of it: "fault halt bulk-out" waits */
-		toaster_bulk_halt_out(g, io);
-		toaster_bulk_synced(g, io);
-	}
-	toaster_bulk_halt_out(g, io);
-	toaster_bulk_echo(g, io, now, &next);
-	toaster_bulk_read(io, now, &next);
-	return next;
-}
-
-/* Sleeps until something completes, main wakes us, or next. */
-static bool toaster_bulk_wait(struct toaster_gadget *g,
-			      struct toaster_bulk_io *io, int64_t next)
-{
-	struct pollfd pfd[2] = {
-		{ .fd = io->aio.efd, .events = POLLIN },
-		{ .fd = g->bulk.wake_fd, .events = POLLIN },
-	};
-	struct timespec ts, *tsp = NULL;
-	int64_t left;
-	uint64_t count;
-
-	if (next != TOASTER_MODEL_NEVER) {
-		left = next - toaster_now_ns();
-		if (left < 0)
-			left = 0;
-		ts.tv_sec = (time_t)(left / TOASTER_NS_PER_S);
-		ts.tv_nsec = (long)(left % TOASTER_NS_PER_S);
-		tsp = &ts;
-	}
-	if (ppoll(pfd, 2, tsp, NULL) < 0) {
-		if (errno == EINTR)
-			return true;
-		toaster_err("bulk: poll: %s", strerror(errno));
-		return false;
-	}
-	if ((pfd[1].revents & POLLIN) &&
-	    read(g->bulk.wake_fd, &count, sizeof(count)) < 0 && errno != EAGAIN)
-		toaster_err("bulk: eventfd: %s", strerror(errno));
-	if (pfd[0].revents & POLLIN)
-		return toaster_bulk_reap(io);
-	return true;
-}
-
-/* Stopping: nothing may stay queued on buffers that outlive the thread. */
-static void toaster_bulk_drain(struct toaster_gadget *g,
-			       struct toaster_bulk_io *io)
-{
-	int64_t end = toaster_now_ns() + TOASTER_BULK_DRAIN_MS * TOASTER_NS_PER_MS;
-
-	toaster_bulk_cancel(io, true, true);
-	while ((io->reading || io->writing) && toaster_now_ns() < end &&
-	       toaster_bulk_wait(g, io, end))
-		;
-	toaster_aio_close(&io->aio);
-	io->echo_count = io->order_count = 0;
-}
-
-static void *toaster_bulk_main(void *arg)
-{
-	struct toaster_gadget *g = arg;
-	struct toaster_bulk_io *io = g->bulk.io;
-	bool go;
-
-	toaster_worker_enter();
-	do {
-		pthread_mutex_lock(&g->lock);
-		go = toaster_bulk_look(g, io);
-		pthread_mutex_unlock(&g->lock);
-	} while (go && toaster_bulk_wait(g, io, toaster_bulk_step(g, io)));
-	toaster_bulk_drain(g, io);
-
-	pthread_mutex_lock(&g->lock);
-	toaster_stats_add(&g->bulk.stats, &io->delta);
-	g->bulk.serving = false;
-	pthread_mutex_unlock(&g->lock);
-	toaster_worker_exit(g, &g->bulk.worker);
-	return NULL;
-}
-
-/* ------------------------------------------------------------------ */
-/* main's side */
-
-void toaster_bulk_reset(struct toaster_gadget *g)
-{
-	/* loopback mode ends with the host's session */
-	g->bulk.loopback = false;
-	toaster_model_set_loopback(&g->model, toaster_now_ns(), 0);
-	toaster_publish(g);
-}
-
-void toaster_bulk_kick(struct toaster_gadget *g)
-{
-	uint64_t one = 1;
-
-	if (g->bulk.wake_fd >= 0 &&
-	    write(g->bulk.wake_fd, &one, sizeof(one)) < 0)
-		toaster_err("waking the bulk thread: %s", strerror(errno));
-}
-
-void toaster_bulk_sync(struct toaster_gadget *g)
-{
-	struct toaster_bulk *b = &g->bulk;
-	unsigned int gen = ++b->sync_asked;
-	struct timespec ts;
-
-	ts = toaster_timespec(toaster_now_ns() +
-			      TOASTER_BULK_SYNC_MS * TOASTER_NS_PER_MS);
-	toaster_bulk_kick(g);
-	while (b->serving && (int)(b->sync_done - gen) < 0) {
-		if (pthread_cond_timedwait(&g->io_cond, &g->lock, &ts) == ETIMEDOUT) {
-			toaster_err("bulk: no answer from the bulk thread in %d ms",
-				    TOASTER_BULK_SYNC_MS);
-			break;
-		}
-	}
-	/* not serving: nothing queued, nothing to wait for */
-	b->sync_done = b->sync_asked;
-}
-
-void toaster_bulk_loopback(struct toaster_gadget *g, bool on)
-{
-	if (!g->bulk.serving) {
-		g->bulk.loopback = on;
-		return;
-	}
-	g->bulk.switching = true;
-	g->bulk.want_loopback = on;
-	toaster_bulk_sync(g);
-}
-
-int toaster_bulk_start(struct toaster_gadget *g)
-{
-	struct toaster_bulk_io *io = &toaster_bulk_io;
-	int64_t now = toaster_now_ns();
-	unsigned int i;
-
-	if (g->bulk.wake_fd < 0) {
-		g->bulk.wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-		if (g->bulk.wake_fd < 0) {
-			toaster_err("eventfd: %s", strerror(errno));
-			return -1;
-		}
-	}
-	memset(io, 0, sizeof(*io));
-	if (toaster_aio_open(&io->aio, TOASTER_BULK_SLOTS + TOASTER_BULK_IN_DEPTH) < 0)
-		return -1;
-	io->fd[0] = g->ep[TOASTER_EP_ROLE_OUT].fd;
-	io->fd[1] = g->ep[TOASTER_EP_ROLE_IN].fd;
-	io->maxp = g->speed == USB_SPEED_HIGH ? TOASTER_BULK_MAXP_HS
-					      : TOASTER_BULK_MAXP_FS;
-	io->loopback = g->bulk.loopback;
-	for (i = 0; i < TOASTER_BULK_SLOTS; i++) {
-		io->slot[i].buf = toaster_bulk_bufs[i];
-		toaster_slot_idle(&io->slot[i], now);
-	}
-	g->bulk.io = io;
-	g->bulk.worker.name = "bulk";
-	g->bulk.worker.main = toaster_bulk_main;
-	pthread_mutex_lock(&g->lock);
-	g->bulk.serving = true;
-	g->bulk.sync_done = g->bulk.sync_asked;
-	g->bulk.switching = false;
-	pthread_mutex_unlock(&g->lock);
-	if (toaster_worker_start(g, &g->bulk.worker) < 0) {
-		pthread_mutex_lock(&g->lock);
-		g->bulk.serving = false;
-		pthread_mutex_unlock(&g->lock);
-		toaster_aio_close(&io->aio);
-		return -1;
-	}
-	return 0;
-}
-
-void toaster_bulk_stop(struct toaster_gadget *g)
-{
-	toaster_bulk_kick(g);
-	toaster_worker_stop(g, &g->bulk.worker);
-}

@@ -8,365 +8,443 @@
  * and toaster_bulk_kick() when the faults change (control.c), and the
  * slow-bulk and halt faults as faults.c reports them.
  *
- * One thread, the bulk thread, keeps requests of TOASTER_BULK_REQ_LEN
- * queued on both endpoints through kernel AIO (aio.c) and waits for their
- * completions, main's wake-ups and its own deadlines in one ppoll().  The
- * controller moves data only into queued requests, so the depth is what
- * lets the bus run while this thread sleeps; the size is what keeps the
- * system calls per byte few.
+ * Each worker moves TOASTER_BULK_REQ_LEN a system call: the out worker
+ * reads into an echo slot (loopback) or its own buffer (burn patterns),
+ * the in worker writes the slots back in order.  A transfer is the data
+ * up to the first short packet, a ZLP included, so a read that returns
+ * less than it asked for ends one; its echo is one write of the same
+ * bytes, and when a ZLP ended it (a short count of whole packets, or
+ * none) a ZLP after them, so that the echo ends as the transfer did.  No
+ * ZLP of our own.
  *
- * A transfer is the data up to the first short packet, a ZLP included: a
- * request that completes with less than it asked for ends one.  Reads
- * complete in the order they were queued on the bus, but their events can
- * come out of order (gadgetfs completes a read with no data at once and
- * one with data only after a worker copied it), so each waits in `order`
- * for those before it.  Then it is a burn pattern's part, or an echo: n
- * bytes come back as one write of n bytes, and a read that a ZLP ended
- * (a short count of whole packets, or none) as that and a ZLP, so that
- * the echo ends as the transfer did.  No ZLP of our own.
+ * Why one request at a time on each endpoint, not a queue of them through
+ * kernel AIO: on gadgetfs a queued AIO request cannot be taken back.
+ * io_cancel() calls ep_aio_cancel() under the AIO context's ctx_lock;
+ * dummy_udc's dequeue gives the request back at once, and gadgetfs
+ * completes a write, or a read with no data, right there (ep_aio_complete()
+ * -> aio_complete_rw() -> aio_remove_iocb()), which takes ctx_lock again:
+ * the CPU spins for good.  io_destroy() and a process exit cancel the same
+ * way (free_ioctx_users()).  A flush, a sync and a reconfiguration all
+ * need to take back what is queued; a synchronous request can be, by a
+ * signal (ep_io() dequeues it in process context), and the workers run
+ * with SIGUSR1 for that (io.c).  Both APIs hold the endpoint's mutex for
+ * the whole of a synchronous request, so it is one at a time.
+ *
+ * A sync (SET_LOOPBACK, "stats") must see every OUT transfer the host
+ * completed before it: main interrupts the out worker until it says so
+ * from the top of its loop, where whatever its last read brought has been
+ * taken in (a read the host had filled returns its data even then; an
+ * empty one is dequeued).  A switch takes effect there too, and then
+ * flushes, either way: the in worker drops the queued echo, and the write
+ * it was in, so that no echo of before reaches a later call.  Only then
+ * does main answer the request.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <signal.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "toaster_clock.h"
-#include "bulk.h"
+#include "firmware.h"
 
-/* Before queueing again what the kernel had no memory for. */
-#define TOASTER_BULK_RETRY_MS	10
+_Static_assert(TOASTER_BULK_REQ_LEN % TOASTER_BULK_MAXP_HS == 0 &&
+	       TOASTER_BULK_REQ_LEN % TOASTER_BULK_MAXP_FS == 0,
+	       "a request must be whole packets at either speed");
 
-static void toaster_ring_push(unsigned int *ring, unsigned int head,
-			      unsigned int *count, unsigned int v)
+/* How long main waits for a worker to say it is done with a sync. */
+#define TOASTER_BULK_SYNC_MS	2000
+/* How often main interrupts it meanwhile: a signal can land too early. */
+#define TOASTER_BULK_POKE_MS	5
+/* How long "stats" waits for the echo queued so far to go. */
+#define TOASTER_BULK_IDLE_MS	200
+
+static size_t toaster_bulk_maxp(const struct toaster_gadget *g)
 {
-	ring[(head + (*count)++) % TOASTER_BULK_SLOTS] = v;
+	return g->speed == USB_SPEED_HIGH ? TOASTER_BULK_MAXP_HS
+					  : TOASTER_BULK_MAXP_FS;
 }
 
-static unsigned int toaster_ring_pop(const unsigned int *ring,
-				     unsigned int *head, unsigned int *count)
+static struct toaster_echo_slot *toaster_echo_at(struct toaster_bulk *b,
+						 unsigned int i)
 {
-	unsigned int v = ring[*head];
-
-	*head = (*head + 1) % TOASTER_BULK_SLOTS;
-	(*count)--;
-	return v;
+	return &b->echo[(b->head + i) % TOASTER_BULK_SLOTS];
 }
 
-void toaster_slot_idle(struct toaster_slot *s, int64_t now)
+/* Under lock: the head of the echo goes, sent or not. */
+static void toaster_echo_pop(struct toaster_gadget *g, bool sent)
 {
-	s->state = TOASTER_SLOT_IDLE;
-	s->since = now;
+	struct toaster_bulk *b = &g->bulk;
+
+	if (!sent)
+		b->stats.echoes_flushed++;
+	b->head = (b->head + 1) % TOASTER_BULK_SLOTS;
+	b->count--;
+	pthread_cond_broadcast(&g->io_cond);	/* room for the out worker */
 }
 
-void toaster_stats_add(struct toaster_bulk_stats *to,
-		       struct toaster_bulk_stats *from)
+/*
+ * Under lock: sleeps until deadline (slow-bulk's), or until something
+ * changes.  Returns whether the deadline has come.
+ */
+static bool toaster_bulk_wait_until(struct toaster_gadget *g, int64_t deadline)
 {
-	to->patterns_burned += from->patterns_burned;
-	to->bytes_burned += from->bytes_burned;
-	to->oversized += from->oversized;
-	to->transfers_echoed += from->transfers_echoed;
-	to->bytes_echoed += from->bytes_echoed;
-	to->echoes_flushed += from->echoes_flushed;
-	memset(from, 0, sizeof(*from));
+	struct timespec ts;
+
+	if (toaster_now_ns() >= deadline)
+		return true;
+	ts = toaster_timespec(deadline);
+	pthread_cond_timedwait(&g->io_cond, &g->lock, &ts);
+	return false;
+}
+
+static int64_t toaster_bulk_due(const struct toaster_gadget *g, int64_t since)
+{
+	return since + (int64_t)toaster_fault_slow_bulk_ms(g) * TOASTER_NS_PER_MS;
 }
 
 /* ------------------------------------------------------------------ */
-/* what comes in */
+/* bulk OUT */
 
-static void toaster_burned(struct toaster_bulk_io *io, size_t len)
+static void toaster_burned(struct toaster_bulk *b, size_t len)
 {
 	if (!len) {
 		toaster_dbg("bulk OUT: an empty transfer, nothing to burn");
 	} else if (len > TOASTER_BURN_MAX) {
 		toaster_dbg("burn pattern of %zu bytes, over the %d byte limit: ignored",
 			    len, TOASTER_BURN_MAX);
-		io->delta.oversized++;
+		b->stats.oversized++;
 	} else {
 		toaster_dbg("burn pattern of %zu bytes", len);
-		io->delta.patterns_burned++;
-		io->delta.bytes_burned += len;
+		b->stats.patterns_burned++;
+		b->stats.bytes_burned += len;
 	}
 }
 
-/* A read's turn came: burn it, or make it an echo. */
-static void toaster_bulk_received(struct toaster_bulk_io *io,
-				  struct toaster_slot *s, int64_t now)
+/*
+ * Under lock: a read brought n bytes, into the echo slot at the tail if
+ * loopback is on (the mode changes only between reads, in this thread).
+ */
+static void toaster_bulk_received(struct toaster_gadget *g, size_t n)
 {
-	long n = s->res;
-	bool first = io->xfer == 0, ends;
+	struct toaster_bulk *b = &g->bulk;
+	bool ends = n < TOASTER_BULK_REQ_LEN, first = b->xfer == 0;
+	struct toaster_echo_slot *s;
 
-	if (n < 0) {
-		/* -ECONNRESET: cancelled by us; else the endpoint is going */
-		if (n != -ECONNRESET && !io->dead) {
-			toaster_dbg("bulk OUT: %s", strerror((int)-n));
-			io->dead = true;
-		}
-		toaster_slot_idle(s, now);
-		return;
-	}
-	ends = (size_t)n < TOASTER_BULK_REQ_LEN;
-	io->xfer += (size_t)n;
-	if (io->loopback) {
-		s->state = TOASTER_SLOT_ECHO;
-		s->since = now;
-		s->len = (size_t)n;
-		s->zlp = ends && (size_t)n % io->maxp == 0;
+	b->xfer += n;
+	if (b->loopback) {
+		s = toaster_echo_at(b, b->count);
+		s->len = n;
+		s->zlp = ends && n % toaster_bulk_maxp(g) == 0;
 		s->first = first;
 		s->last = ends;
-		s->xfer = io->xfer;
-		toaster_ring_push(io->echo, io->echo_head, &io->echo_count,
-				  (unsigned int)(s - io->slot));
-	} else {
-		if (ends)
-			toaster_burned(io, io->xfer);
-		toaster_slot_idle(s, now);
+		s->xfer = b->xfer;
+		s->since = toaster_now_ns();
+		b->count++;
+		pthread_cond_broadcast(&g->io_cond);
+	} else if (ends) {
+		toaster_burned(b, b->xfer);
 	}
 	if (ends)
-		io->xfer = 0;
+		b->xfer = 0;
 }
 
-void toaster_bulk_take(struct toaster_bulk_io *io, int64_t now)
+/*
+ * Under lock, between reads: halt=bulk-out fires between transfers, so
+ * that the host's next one finds the endpoint halted.
+ */
+static void toaster_bulk_halt_out(struct toaster_gadget *g)
 {
-	struct toaster_slot *s;
-
-	while (io->order_count) {
-		s = &io->slot[io->order[io->order_head]];
-		if (s->state != TOASTER_SLOT_READ)
-			break;
-		toaster_ring_pop(io->order, &io->order_head, &io->order_count);
-		toaster_bulk_received(io, s, now);
+	if (!g->bulk.xfer && toaster_fault_halt(g, TOASTER_EP_ROLE_OUT, true)) {
+		toaster_fault_halt(g, TOASTER_EP_ROLE_OUT, false);
+		toaster_ep_halt(g, TOASTER_EP_ROLE_OUT);
 	}
 }
 
-static void toaster_write_done(struct toaster_bulk_io *io,
-			       struct toaster_write *w, long res)
+/* Under lock, between reads: a sync main asked for is done here. */
+static void toaster_bulk_out_sync(struct toaster_gadget *g)
 {
-	w->busy = false;
-	io->writing--;
-	if (res != (long)w->len) {
-		/* cancelled by a flush, or the endpoint went */
-		io->delta.echoes_flushed++;
-		return;
+	struct toaster_bulk *b = &g->bulk;
+
+	toaster_bulk_halt_out(g);
+	if (b->switching) {
+		if (b->loopback != b->want_loopback)
+			toaster_dbg("loopback %s", b->want_loopback ? "on" : "off");
+		b->loopback = b->want_loopback;
+		b->switching = false;
+		/* the in worker writes no more until it has flushed */
+		b->flushing = true;
+		b->xfer = 0;
+		b->drop_echo = false;
 	}
-	io->delta.bytes_echoed += w->len;
-	if (w->last) {
-		io->delta.transfers_echoed++;
-		toaster_dbg("loopback: echoed %zu bytes", w->xfer);
-	}
+	b->out_ack = b->sync_asked;
+	pthread_cond_broadcast(&g->io_cond);
 }
 
-bool toaster_bulk_reap(struct toaster_bulk_io *io)
+static void *toaster_out_main(void *arg)
 {
-	struct io_event ev[TOASTER_BULK_SLOTS + TOASTER_BULK_IN_DEPTH];
-	struct toaster_slot *s;
-	int n, i;
+	struct toaster_gadget *g = arg;
+	struct toaster_bulk *b = &g->bulk;
+	int fd = g->ep[TOASTER_EP_ROLE_OUT].fd;
+	int64_t since = toaster_now_ns();
+	uint8_t *buf;
+	ssize_t n;
 
-	do {
-		n = toaster_aio_reap(&io->aio, ev, sizeof(ev) / sizeof(ev[0]));
-		if (n < 0)
-			return false;
-		for (i = 0; i < n; i++) {
-			if (ev[i].data & TOASTER_AIO_WRITE) {
-				toaster_write_done(io, &io->write[ev[i].data & 0xffff],
-						   (long)ev[i].res);
-				continue;
-			}
-			s = &io->slot[ev[i].data];
-			s->state = TOASTER_SLOT_READ;
-			s->res = (long)ev[i].res;
-			io->reading--;
+	toaster_worker_enter();
+	pthread_mutex_lock(&g->lock);
+	while (!g->io_stop) {
+		if (b->out_ack != b->sync_asked) {
+			toaster_bulk_out_sync(g);
+			/* a new request, as slow-bulk has it */
+			since = toaster_now_ns();
+			continue;
 		}
-	} while (n == (int)(sizeof(ev) / sizeof(ev[0])));
+		toaster_bulk_halt_out(g);
+		/* slow-bulk: each request waits before it is queued */
+		if (!toaster_bulk_wait_until(g, toaster_bulk_due(g, since)))
+			continue;
+		if (b->loopback && b->count == TOASTER_BULK_SLOTS) {
+			/* the echo is full: the host is held off with NAKs */
+			pthread_cond_wait(&g->io_cond, &g->lock);
+			continue;
+		}
+		buf = b->loopback ? toaster_echo_at(b, b->count)->data : b->burn_buf;
+		if (toaster_fault_slow_bulk_ms(g))
+			toaster_dbg("fault slow-bulk=%u: held a bulk OUT request up",
+				    toaster_fault_slow_bulk_ms(g));
+		pthread_mutex_unlock(&g->lock);
+
+		n = read(fd, buf, TOASTER_BULK_REQ_LEN);
+
+		pthread_mutex_lock(&g->lock);
+		since = toaster_now_ns();
+		if (n >= 0) {
+			toaster_bulk_received(g, (size_t)n);
+		} else if (errno != EINTR) {
+			toaster_dbg("bulk OUT: %s", strerror(errno));
+			/* the host went: nothing to do until main stops us */
+			while (!g->io_stop)
+				pthread_cond_wait(&g->io_cond, &g->lock);
+		}
+	}
+	pthread_mutex_unlock(&g->lock);
+	toaster_worker_exit(g, &b->out);
+	return NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* bulk IN */
+
+/* Under lock: the head slot's echo went, n bytes and its ZLP if any. */
+static void toaster_bulk_wrote(struct toaster_gadget *g,
+			       struct toaster_echo_slot *s, ssize_t n)
+{
+	struct toaster_bulk *b = &g->bulk;
+
+	b->stats.bytes_echoed += (size_t)n;
+	if (s->last) {
+		b->stats.transfers_echoed++;
+		toaster_dbg("loopback: echoed %zu bytes", s->xfer);
+	}
+	toaster_echo_pop(g, true);
+}
+
+/*
+ * Under lock: whether the head slot may be written now; drops what
+ * halt=bulk-in takes.  False: wait for a change (or its deadline).
+ */
+static bool toaster_bulk_echo_ready(struct toaster_gadget *g,
+				    struct toaster_echo_slot *s)
+{
+	struct toaster_bulk *b = &g->bulk;
+
+	/* between writes: nothing queued, so dummy_udc can halt it */
+	if (s->first && !b->drop_echo &&
+	    toaster_fault_halt(g, TOASTER_EP_ROLE_IN, false)) {
+		toaster_ep_halt(g, TOASTER_EP_ROLE_IN);
+		b->drop_echo = true;
+	}
+	if (b->drop_echo) {
+		/* the halted transfer's echo goes, all of it */
+		b->drop_echo = !s->last;
+		toaster_echo_pop(g, false);
+		return false;
+	}
+	return toaster_bulk_wait_until(g, toaster_bulk_due(g, s->since));
+}
+
+static void *toaster_in_main(void *arg)
+{
+	struct toaster_gadget *g = arg;
+	struct toaster_bulk *b = &g->bulk;
+	int fd = g->ep[TOASTER_EP_ROLE_IN].fd;
+	struct toaster_echo_slot *s;
+	bool zlp_failed;
+	ssize_t n;
+
+	toaster_worker_enter();
+	pthread_mutex_lock(&g->lock);
+	while (!g->io_stop) {
+		if (b->in_ack != b->flush_asked) {
+			while (b->count)
+				toaster_echo_pop(g, false);
+			b->in_ack = b->flush_asked;
+			pthread_cond_broadcast(&g->io_cond);
+			continue;
+		}
+		if (b->flushing || !b->count) {
+			pthread_cond_wait(&g->io_cond, &g->lock);
+			continue;
+		}
+		s = toaster_echo_at(b, 0);
+		if (!toaster_bulk_echo_ready(g, s))
+			continue;
+		if (toaster_fault_slow_bulk_ms(g))
+			toaster_dbg("fault slow-bulk=%u: held an echo write up",
+				    toaster_fault_slow_bulk_ms(g));
+		b->in_writing = true;
+		pthread_mutex_unlock(&g->lock);
+
+		/* blocks until the host reads it all (or we are interrupted) */
+		n = s->len ? write(fd, s->data, s->len) : 0;
+		zlp_failed = n >= 0 && s->zlp && write(fd, s->data, 0) < 0;
+
+		pthread_mutex_lock(&g->lock);
+		b->in_writing = false;
+		pthread_cond_broadcast(&g->io_cond);
+		if (n >= 0 && !zlp_failed) {
+			toaster_bulk_wrote(g, s, n);
+		} else if (errno != EINTR) {
+			toaster_dbg("bulk IN: %s", strerror(errno));
+			while (!g->io_stop)
+				pthread_cond_wait(&g->io_cond, &g->lock);
+		} else if (zlp_failed) {
+			/* the data went; its ZLP is still to go */
+			s->len = 0;
+		}
+		/* interrupted: by a flush (the top of the loop drops it) or a stop */
+	}
+	pthread_mutex_unlock(&g->lock);
+	toaster_worker_exit(g, &b->in);
+	return NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* main's side */
+
+/*
+ * Under lock: interrupts w until *ack reaches gen, as a worker blocked in
+ * read() or write() only sees a sync when that returns.  False if it
+ * never did.
+ */
+static bool toaster_bulk_poke(struct toaster_gadget *g, struct toaster_worker *w,
+			      const unsigned int *ack, unsigned int gen)
+{
+	int64_t end = toaster_now_ns() + TOASTER_BULK_SYNC_MS * TOASTER_NS_PER_MS;
+	struct timespec ts;
+
+	while (w->started && !w->exited && (int)(*ack - gen) < 0) {
+		if (toaster_now_ns() > end) {
+			toaster_err("the %s worker did not answer in %d ms", w->name,
+				    TOASTER_BULK_SYNC_MS);
+			return false;
+		}
+		pthread_cond_broadcast(&g->io_cond);
+		pthread_kill(w->tid, SIGUSR1);
+		ts = toaster_timespec(toaster_now_ns() +
+				      TOASTER_BULK_POKE_MS * TOASTER_NS_PER_MS);
+		pthread_cond_timedwait(&g->io_cond, &g->lock, &ts);
+	}
 	return true;
 }
 
-/* ------------------------------------------------------------------ */
-/* what goes out */
-
-/* Whether to try again later (and when), or give up: the endpoint went. */
-static void toaster_bulk_failed(struct toaster_bulk_io *io, const char *what,
-				int err, int64_t now, int64_t *next)
+static bool toaster_bulk_running(const struct toaster_gadget *g)
 {
-	if (err == -EAGAIN || err == -ENOMEM || err == -EINTR) {
-		io->retry_at = now + TOASTER_BULK_RETRY_MS * TOASTER_NS_PER_MS;
-		if (io->retry_at < *next)
-			*next = io->retry_at;
+	return g->bulk.out.started && !g->bulk.out.exited;
+}
+
+/* Under lock: the out worker has taken in all that came before. */
+static void toaster_bulk_barrier(struct toaster_gadget *g)
+{
+	struct toaster_bulk *b = &g->bulk;
+
+	b->sync_asked++;
+	if (!toaster_bulk_poke(g, &b->out, &b->out_ack, b->sync_asked))
+		b->out_ack = b->sync_asked;
+}
+
+void toaster_bulk_loopback(struct toaster_gadget *g, bool on)
+{
+	struct toaster_bulk *b = &g->bulk;
+
+	if (!toaster_bulk_running(g)) {
+		b->loopback = on;
 		return;
 	}
-	toaster_dbg("%s: %s", what, strerror(-err));
-	io->dead = true;
-}
-
-/* Due at since + slow-bulk; sets *next if not yet. */
-static bool toaster_bulk_due(const struct toaster_bulk_io *io, int64_t since,
-			     int64_t now, int64_t *next)
-{
-	int64_t due = since + (int64_t)io->ms * TOASTER_NS_PER_MS;
-
-	if (due <= now)
-		return true;
-	if (due < *next)
-		*next = due;
-	return false;
-}
-
-static struct toaster_write *toaster_write_prep(struct toaster_bulk_io *io,
-						size_t len, const void *buf,
-						bool last, size_t xfer)
-{
-	struct toaster_write *w = io->write;
-	unsigned int i;
-
-	for (i = 0; w[i].busy; i++)
-		;
-	w[i].busy = true;
-	w[i].len = len;
-	w[i].last = last;
-	w[i].xfer = xfer;
-	toaster_aio_prep(&io->aio, &w[i].cb, io->fd[1], true, (void *)buf, len,
-			 TOASTER_AIO_WRITE | i);
-	return &w[i];
-}
-
-/* Queues the echoes that are due, in order, as far as there is room. */
-void toaster_bulk_echo(struct toaster_gadget *g, struct toaster_bulk_io *io,
-		       int64_t now, int64_t *next)
-{
-	struct toaster_write *w[2];
-	struct iocb *cbs[2];
-	struct toaster_slot *s;
-	int n, rc, i;
-
-	while (io->echo_count && !io->dead) {
-		s = &io->slot[io->echo[io->echo_head]];
-		if (s->first && !io->drop_echo && io->halt_in) {
-			/* dummy_udc halts no IN endpoint with requests queued */
-			if (io->writing)
-				return;
-			pthread_mutex_lock(&g->lock);
-			io->halt_in = toaster_fault_halt(g, TOASTER_EP_ROLE_IN, false);
-			pthread_mutex_unlock(&g->lock);
-			if (io->halt_in) {
-				toaster_ep_halt(g, TOASTER_EP_ROLE_IN);
-				io->drop_echo = true;
-				io->halt_in = false;
-			}
-		}
-		if (io->drop_echo) {
-			toaster_ring_pop(io->echo, &io->echo_head, &io->echo_count);
-			io->delta.echoes_flushed++;
-			io->drop_echo = !s->last;
-			toaster_slot_idle(s, now);
-			continue;
-		}
-		if (!toaster_bulk_due(io, s->since, now, next) || now < io->retry_at)
-			return;
-		n = (s->len > 0) + s->zlp;
-		if (TOASTER_BULK_IN_DEPTH - io->writing < (unsigned int)n)
-			return;
-		if (io->ms)
-			toaster_dbg("fault slow-bulk=%u: held an echo write up", io->ms);
-		i = 0;
-		if (s->len)
-			w[i++] = toaster_write_prep(io, s->len, s->buf,
-						    s->last && !s->zlp, s->xfer);
-		if (s->zlp)
-			w[i++] = toaster_write_prep(io, 0, s->buf, s->last, s->xfer);
-		for (i = 0; i < n; i++)
-			cbs[i] = &w[i]->cb;
-		rc = toaster_aio_submit(&io->aio, cbs, n);
-		for (i = rc > 0 ? rc : 0; i < n; i++)
-			w[i]->busy = false;
-		if (rc > 0)
-			io->writing += (unsigned int)rc;
-		if (rc == n) {
-			/* the kernel has the data: the buffer is free again */
-			toaster_ring_pop(io->echo, &io->echo_head, &io->echo_count);
-			toaster_slot_idle(s, now);
-			continue;
-		}
-		if (rc == 1)
-			s->len = 0;	/* the data went, its ZLP is to go */
-		toaster_bulk_failed(io, "bulk IN", rc < 0 ? rc : -EAGAIN, now, next);
-		return;
+	b->switching = true;
+	b->want_loopback = on;
+	toaster_bulk_barrier(g);
+	if (b->switching) {
+		/* the out worker never got there: switch for it */
+		b->loopback = on;
+		b->switching = false;
 	}
+	b->flush_asked++;
+	toaster_bulk_poke(g, &b->in, &b->in_ack, b->flush_asked);
+	b->flushing = false;
+	pthread_cond_broadcast(&g->io_cond);
 }
 
-/* Queues reads, as many as may be, on the buffers that are due. */
-void toaster_bulk_read(struct toaster_bulk_io *io, int64_t now, int64_t *next)
+void toaster_bulk_sync(struct toaster_gadget *g)
 {
-	struct iocb *cbs[TOASTER_BULK_OUT_DEPTH];
-	unsigned int pick[TOASTER_BULK_OUT_DEPTH], i, n = 0, best;
-	struct toaster_slot *s;
-	bool taken[TOASTER_BULK_SLOTS] = { false };
-	int rc;
+	struct toaster_bulk *b = &g->bulk;
+	int64_t end = toaster_now_ns() + TOASTER_BULK_IDLE_MS * TOASTER_NS_PER_MS;
 
-	if (io->dead || now < io->retry_at)
+	if (!toaster_bulk_running(g))
 		return;
-	/* the longest idle first: the first due under slow-bulk */
-	while (io->reading + n < TOASTER_BULK_OUT_DEPTH) {
-		best = TOASTER_BULK_SLOTS;
-		for (i = 0; i < TOASTER_BULK_SLOTS; i++) {
-			if (io->slot[i].state == TOASTER_SLOT_IDLE && !taken[i] &&
-			    (best == TOASTER_BULK_SLOTS ||
-			     io->slot[i].since < io->slot[best].since))
-				best = i;
-		}
-		if (best == TOASTER_BULK_SLOTS ||
-		    !toaster_bulk_due(io, io->slot[best].since, now, next))
+	toaster_bulk_barrier(g);
+	/* an echo the host has read may not be counted yet */
+	while ((b->count || b->in_writing) && toaster_now_ns() < end) {
+		if (toaster_bulk_wait_until(g, end))
 			break;
-		taken[best] = true;
-		s = &io->slot[best];
-		toaster_aio_prep(&io->aio, &s->cb, io->fd[0], false, s->buf,
-				 TOASTER_BULK_REQ_LEN, best);
-		cbs[n] = &s->cb;
-		pick[n++] = best;
 	}
-	if (!n)
-		return;
-	if (io->ms)
-		toaster_dbg("fault slow-bulk=%u: held %u bulk OUT request%s up",
-			    io->ms, n, n == 1 ? "" : "s");
-	rc = toaster_aio_submit(&io->aio, cbs, n);
-	for (i = 0; rc > 0 && i < (unsigned int)rc; i++) {
-		io->slot[pick[i]].state = TOASTER_SLOT_READING;
-		toaster_ring_push(io->order, io->order_head, &io->order_count,
-				  pick[i]);
-	}
-	if (rc > 0)
-		io->reading += (unsigned int)rc;
-	if (rc != (int)n)
-		toaster_bulk_failed(io, "bulk OUT", rc < 0 ? rc : -EAGAIN, now, next);
 }
 
-/* ------------------------------------------------------------------ */
-/* cancelling */
-
-void toaster_bulk_cancel(struct toaster_bulk_io *io, bool reads, bool writes)
+void toaster_bulk_kick(struct toaster_gadget *g)
 {
-	unsigned int i;
-
-	for (i = 0; reads && i < TOASTER_BULK_SLOTS; i++) {
-		if (io->slot[i].state == TOASTER_SLOT_READING)
-			toaster_aio_cancel(&io->aio, &io->slot[i].cb);
-	}
-	for (i = 0; writes && i < TOASTER_BULK_IN_DEPTH; i++) {
-		if (io->write[i].busy)
-			toaster_aio_cancel(&io->aio, &io->write[i].cb);
-	}
+	pthread_mutex_lock(&g->lock);
+	pthread_cond_broadcast(&g->io_cond);
+	pthread_mutex_unlock(&g->lock);
 }
 
-void toaster_bulk_flush(struct toaster_bulk_io *io, int64_t now)
+void toaster_bulk_reset(struct toaster_gadget *g)
 {
-	struct toaster_slot *s;
+	struct toaster_bulk *b = &g->bulk;
 
-	while (io->echo_count) {
-		s = &io->slot[toaster_ring_pop(io->echo, &io->echo_head,
-					       &io->echo_count)];
-		io->delta.echoes_flushed++;
-		toaster_slot_idle(s, now);
-	}
-	toaster_bulk_cancel(io, false, true);
-	io->xfer = 0;
-	io->drop_echo = false;
+	/* loopback mode ends with the host's session */
+	b->loopback = false;
+	b->switching = b->flushing = b->drop_echo = b->in_writing = false;
+	b->out_ack = b->sync_asked;
+	b->in_ack = b->flush_asked;
+	b->head = b->count = 0;
+	b->xfer = 0;
+	toaster_model_set_loopback(&g->model, toaster_now_ns(), 0);
+	toaster_publish(g);
 }
 
+int toaster_bulk_start(struct toaster_gadget *g)
+{
+	g->bulk.out.name = "bulk OUT";
+	g->bulk.out.main = toaster_out_main;
+	g->bulk.in.name = "bulk IN";
+	g->bulk.in.main = toaster_in_main;
+	if (toaster_worker_start(g, &g->bulk.out) < 0)
+		return -1;
+	return toaster_worker_start(g, &g->bulk.in);
+}
+
+void toaster_bulk_stop(struct toaster_gadget *g)
+{
+	toaster_worker_stop(g, &g->bulk.out);
+	toaster_worker_stop(g, &g->bulk.in);
+}

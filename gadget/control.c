@@ -152,7 +152,7 @@ static int toaster_cmd_fault(struct toaster_gadget *g, int argc, char **argv,
 	pthread_mutex_unlock(&g->lock);
 	if (rc == 0) {
 		toaster_dbg("faults now: %s", now);
-		/* slow-bulk's waits and halt=bulk-* are the bulk thread's */
+		/* slow-bulk's waits and halt=bulk-* are the bulk workers' */
 		toaster_bulk_kick(g);
 	}
 	return rc;
@@ -160,7 +160,7 @@ static int toaster_cmd_fault(struct toaster_gadget *g, int argc, char **argv,
 
 /*
  * The bulk endpoints' counters, into PATH.stats, whole before the ack:
- * first the bulk thread takes in every OUT request the host completed
+ * first the out worker takes in every OUT request the host completed
  * (as for SET_LOOPBACK), so that what the host sent before is counted.
  */
 static int toaster_cmd_stats(struct toaster_gadget *g, char *why, size_t size)

@@ -15,14 +15,13 @@
  *            that want one done ask through an eventfd (toaster_wake_main).
  *   clock  - advances the heating model exactly when its next event is due
  *            and turns model events into interrupt notifications (notify.c).
- *   bulk   - both bulk endpoints, with requests queued on each through
- *            kernel AIO (aio.c): counts burn patterns on bulk OUT, or
- *            echoes what came on bulk IN when loopback is on (bulk.c).
- *            main reaches it through an eventfd, and waits for it where
- *            a control request depends on what it did (SET_LOOPBACK,
- *            "stats").
+ *   out    - reads bulk OUT, 64 KiB a request: counts burn patterns, or
+ *            queues what came for the echo when loopback is on (bulk.c).
+ *   in     - writes the queued echo on bulk IN (bulk.c).
  *   intr   - writes the pending notification on interrupt IN (notify.c).
- * bulk and intr exist only while the device is configured (io.c).
+ * out, in and intr exist only while the device is configured (io.c).
+ * main waits for out and in where a control request depends on what they
+ * did (SET_LOOPBACK, "stats": toaster_bulk_sync()).
  *
  * Faults (--fault, or "fault" on the control FIFO) live under the lock
  * with the model, and each takes effect where the thing it breaks is done:
@@ -40,7 +39,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <linux/aio_abi.h>
 #include <linux/usb/ch9.h>
 
 #include "toaster_proto.h"
@@ -141,18 +139,14 @@ struct toaster_ctl {
 /*
  * The bulk data path (bulk.c): requests of TOASTER_BULK_REQ_LEN, a whole
  * number of packets at either speed, so that one completing short tells
- * where the host's transfer ended.  Up to TOASTER_BULK_OUT_DEPTH reads
- * are queued on bulk OUT, from TOASTER_BULK_SLOTS buffers that also hold
- * the echo until its write is queued (the kernel copies a write's data
- * when it is queued); up to TOASTER_BULK_IN_DEPTH echo writes are queued
- * on bulk IN.  1 MiB each way: the driver keeps 8 URBs of 64 KiB in
- * flight each way, and a host that writes before it reads is held off
- * (NAKed) only after 2 MiB.
+ * where the host's transfer ended, and so that a system call moves 128
+ * packets at high speed.  Echoes wait in TOASTER_BULK_SLOTS buffers of
+ * that size (1 MiB): a host that writes before it reads is held off
+ * (NAKed) only after that.  One request is queued on each endpoint at a
+ * time: see bulk.c for why not more.
  */
 #define TOASTER_BULK_REQ_LEN		(64 * 1024)
 #define TOASTER_BULK_SLOTS		16
-#define TOASTER_BULK_OUT_DEPTH		8
-#define TOASTER_BULK_IN_DEPTH		16
 
 /* What the bulk endpoints did since the firmware started ("stats"). */
 struct toaster_bulk_stats {
@@ -164,26 +158,41 @@ struct toaster_bulk_stats {
 	uint64_t	echoes_flushed;	/* echo writes that never reached the host */
 };
 
-struct toaster_bulk_io;
+/* One OUT request's data, waiting to go back; a ring of them. */
+struct toaster_echo_slot {
+	size_t		len;		/* the bytes to write back */
+	bool		zlp;		/* then a ZLP: the host's ended it */
+	bool		first;		/* begins its transfer */
+	bool		last;		/* ends it, xfer bytes long */
+	size_t		xfer;
+	int64_t		since;		/* when it came (slow-bulk) */
+	uint8_t		data[TOASTER_BULK_REQ_LEN];
+};
 
 /* The bulk endpoints' side (bulk.c). */
 struct toaster_bulk {
 	/* under lock: */
 	bool		loopback;	/* the mode the data path is in */
 	/*
-	 * main asks the bulk thread for a sync (toaster_bulk_sync()) by
-	 * bumping sync_asked, and waits until sync_done catches up.
+	 * A sync: main bumps sync_asked (for a switch, with switching and
+	 * want_loopback set) and interrupts the out worker until out_ack
+	 * catches up; for a switch, then flush_asked and the in worker
+	 * until in_ack does.  flushing holds the in worker meanwhile.
 	 */
-	unsigned int	sync_asked;
-	unsigned int	sync_done;
-	bool		switching;	/* that sync switches to want_loopback */
-	bool		want_loopback;
-	bool		serving;	/* the thread takes syncs */
+	unsigned int	sync_asked, out_ack;
+	unsigned int	flush_asked, in_ack;
+	bool		switching, want_loopback, flushing;
+	bool		in_writing;	/* the in worker is in write() */
+	unsigned int	head, count;	/* the echo ring */
+	size_t		xfer;		/* the OUT transfer so far */
+	bool		drop_echo;	/* halt=bulk-in: this transfer's goes */
 	struct toaster_bulk_stats stats;
 
-	int		wake_fd;	/* eventfd: look at the above */
-	struct toaster_worker worker;
-	struct toaster_bulk_io *io;	/* the thread's own */
+	struct toaster_worker out;
+	struct toaster_worker in;
+	struct toaster_echo_slot echo[TOASTER_BULK_SLOTS];
+	/* the out worker's, for burn patterns */
+	uint8_t		burn_buf[TOASTER_BULK_REQ_LEN];
 };
 
 /* What a backend sends down: descriptors and strings, built up in order. */
@@ -356,26 +365,13 @@ void toaster_bulk_stop(struct toaster_gadget *g);
  * flushed the echo and switched to the new one.
  */
 void toaster_bulk_loopback(struct toaster_gadget *g, bool on);
-/* Under lock, main: the same wait, switching nothing; for "stats". */
+/*
+ * Under lock, main: the same wait, switching nothing, and then until the
+ * echo queued so far went (or a moment passed); for "stats".
+ */
 void toaster_bulk_sync(struct toaster_gadget *g);
-/* Faults changed: the bulk thread looks again (slow-bulk, halt). */
+/* Faults changed: the bulk workers look again (slow-bulk, halt). */
 void toaster_bulk_kick(struct toaster_gadget *g);
-
-/* aio.c: kernel AIO, each request signalling efd as it completes */
-struct toaster_aio {
-	aio_context_t	ctx;
-	int		efd;
-};
-/* Room for nr requests at once: 0, or -1 (and says why). */
-int toaster_aio_open(struct toaster_aio *a, unsigned int nr);
-void toaster_aio_close(struct toaster_aio *a);
-void toaster_aio_prep(const struct toaster_aio *a, struct iocb *cb, int fd,
-		      bool write, void *buf, size_t len, uint64_t data);
-/* How many of cbs were queued, or -errno if none was. */
-int toaster_aio_submit(const struct toaster_aio *a, struct iocb **cbs, long n);
-void toaster_aio_cancel(const struct toaster_aio *a, struct iocb *cb);
-/* Up to max completions, without waiting; max back means maybe more. */
-int toaster_aio_reap(struct toaster_aio *a, struct io_event *ev, long max);
 
 /* notify.c: the clock thread and interrupt notifications */
 int toaster_clock_start(struct toaster_gadget *g);

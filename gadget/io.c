@@ -10,8 +10,7 @@
  * never complete is a signal: either then dequeues the request and the
  * call fails with EINTR.  Workers therefore run with SIGUSR1 unblocked and
  * a no-op handler installed without SA_RESTART (main.c); everyone else
- * blocks it.  The bulk thread's requests are asynchronous (aio.c), and the
- * signal only ends its ppoll(); it cancels them itself.
+ * blocks it.  bulk.c interrupts its workers the same way for a sync.
  */
 #define _GNU_SOURCE
 #include <errno.h>

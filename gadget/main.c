@@ -152,7 +152,7 @@ static void toaster_usage(FILE *f)
 		"      stats               write the bulk endpoints' counters to PATH.stats,\n"
 		"                          \"key: value\" lines: patterns_burned,\n"
 		"                          bytes_burned, oversized, transfers_echoed,\n"
-		"                          bytes_echoed, echoes_flushed"
+		"                          bytes_echoed, echoes_flushed\n"
 		"  --fault MODE[=ARG] inject a fault from the start (repeatable).  REQ is a\n"
 		"                    vendor request, named as in toaster_proto.h without the\n"
 		"                    prefix, in any case; one of\n"

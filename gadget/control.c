@@ -130,6 +130,7 @@ static int toaster_cmd_fault(struct toaster_gadget *g, int argc, char **argv,
 			     bool clearing, char *why, size_t size)
 {
 	char now[256];
+	uint8_t halt;
 	int rc;
 
 	if (argc > 3 || (!clearing && argc < 2)) {
@@ -138,12 +139,59 @@ static int toaster_cmd_fault(struct toaster_gadget *g, int argc, char **argv,
 		return -1;
 	}
 	pthread_mutex_lock(&g->lock);
+	halt = g->faults.halt;
 	rc = toaster_faults_change(&g->faults, argc > 1 ? argv[1] : NULL,
 				   argc > 2 ? argv[2] : NULL, clearing, why, size);
 	toaster_faults_describe(&g->faults, now, sizeof(now));
+	/*
+	 * halt=bulk-out fires at once between transfers: acknowledged only
+	 * once it has, so that the host's next transfer finds it halted.
+	 */
+	if (rc == 0 && (g->faults.halt & ~halt & (1u << TOASTER_EP_ROLE_OUT)))
+		toaster_bulk_sync(g);
 	pthread_mutex_unlock(&g->lock);
-	if (rc == 0)
+	if (rc == 0) {
 		toaster_dbg("faults now: %s", now);
+		/* slow-bulk's waits and halt=bulk-* are the bulk workers' */
+		toaster_bulk_kick(g);
+	}
+	return rc;
+}
+
+/*
+ * The bulk endpoints' counters, into PATH.stats, whole before the ack:
+ * first the out worker takes in every OUT request the host completed
+ * (as for SET_LOOPBACK), so that what the host sent before is counted.
+ */
+static int toaster_cmd_stats(struct toaster_gadget *g, char *why, size_t size)
+{
+	struct toaster_bulk_stats st;
+	char path[PATH_MAX], text[512];
+	size_t len = 0;
+	int fd, rc = 0;
+
+	pthread_mutex_lock(&g->lock);
+	toaster_bulk_sync(g);
+	st = g->bulk.stats;
+	pthread_mutex_unlock(&g->lock);
+
+	toaster_append(text, sizeof(text), &len,
+		       "patterns_burned: %llu\nbytes_burned: %llu\noversized: %llu\n"
+		       "transfers_echoed: %llu\nbytes_echoed: %llu\nechoes_flushed: %llu\n",
+		       (unsigned long long)st.patterns_burned,
+		       (unsigned long long)st.bytes_burned,
+		       (unsigned long long)st.oversized,
+		       (unsigned long long)st.transfers_echoed,
+		       (unsigned long long)st.bytes_echoed,
+		       (unsigned long long)st.echoes_flushed);
+	snprintf(path, sizeof(path), "%s.stats", g->control);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0 || write(fd, text, len) != (ssize_t)len) {
+		snprintf(why, size, "writing PATH.stats: %s", strerror(errno));
+		rc = -1;
+	}
+	if (fd >= 0)
+		close(fd);
 	return rc;
 }
 
@@ -204,6 +252,8 @@ static void toaster_ctl_command(struct toaster_gadget *g, char *line)
 		rc = toaster_cmd_fault(g, argc, argv, false, why, sizeof(why));
 	} else if (strcmp(argv[0], "clear") == 0) {
 		rc = toaster_cmd_fault(g, argc, argv, true, why, sizeof(why));
+	} else if (strcmp(argv[0], "stats") == 0 && argc == 1) {
+		rc = toaster_cmd_stats(g, why, sizeof(why));
 	} else if (strcmp(argv[0], "overheat") == 0 && argc == 1) {
 		toaster_dbg("overheat: injecting a heater fault");
 		toaster_overheat(g);

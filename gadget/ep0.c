@@ -178,7 +178,9 @@ static int toaster_command(struct toaster_gadget *g, unsigned int req,
 		break;
 	case TOASTER_REQ_SET_LOOPBACK:
 		rc = toaster_model_set_loopback(&g->model, now, value);
-		toaster_bulk_loopback(g, g->model.loopback);
+		/* before the ACK: the host's next transfer finds the new mode */
+		if (rc == 0)
+			toaster_bulk_loopback(g, g->model.loopback);
 		break;
 	default:
 		rc = -EINVAL;

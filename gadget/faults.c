@@ -3,7 +3,8 @@
  * The fault table: what --fault and the control FIFO can break, and the
  * decision of when each fires.  The code that does the thing a fault
  * breaks only asks here (toaster_fault_request(), toaster_fault_garbage(),
- * toaster_fault_slow_bulk_ms(), toaster_fault_state_changed()), so a fault
+ * toaster_fault_slow_bulk_ms(), toaster_fault_halt(),
+ * toaster_fault_state_changed()), so a fault
  * is added or changed in this one file and its user.
  */
 #define _GNU_SOURCE
@@ -36,6 +37,14 @@ static const char *const toaster_fault_names[TOASTER_FAULT_MODES] = {
 	[TOASTER_FAULT_GARBAGE_NOTIFY] = "garbage-notify",
 	[TOASTER_FAULT_UNPLUG_WHEN_TOASTING] = "unplug-when-toasting",
 	[TOASTER_FAULT_SLOW_BULK] = "slow-bulk",
+	[TOASTER_FAULT_HALT] = "halt",
+};
+
+/* halt's ARG: the endpoint, as a host names it */
+static const char *const toaster_halt_names[TOASTER_EP_ROLES] = {
+	[TOASTER_EP_ROLE_OUT] = "bulk-out",
+	[TOASTER_EP_ROLE_IN] = "bulk-in",
+	[TOASTER_EP_ROLE_INT] = "int-in",
 };
 
 void toaster_faults_init(struct toaster_faults *faults)
@@ -107,9 +116,33 @@ static int toaster_fault_parse_req(const struct toaster_fault_spec *f,
 	return (int)i;
 }
 
+/* halt's endpoint, into f->req: 0, or -1 with why filled in. */
+static int toaster_fault_parse_ep(struct toaster_fault_spec *f,
+				  const char *arg, bool clearing, char *why,
+				  size_t size)
+{
+	unsigned int i;
+
+	if (!arg) {
+		if (clearing)
+			return 0;
+		snprintf(why, size, "halt wants an endpoint: halt=bulk-out, bulk-in or int-in");
+		return -1;
+	}
+	for (i = 0; i < TOASTER_EP_ROLES; i++) {
+		if (strcasecmp(arg, toaster_halt_names[i]) == 0) {
+			f->req = i;
+			return 0;
+		}
+	}
+	snprintf(why, size, "unknown endpoint '%.32s' (bulk-out, bulk-in, int-in)", arg);
+	return -1;
+}
+
 /*
- * For "clear" (clearing), ARG is optional and only for a REQ mode: the
- * one request to free of it.  Returns 0, or -1 with why filled in.
+ * For "clear" (clearing), ARG is optional and only for a REQ mode or
+ * halt: the one request or endpoint to free of it.  Returns 0, or -1 with
+ * why filled in.
  */
 static int toaster_fault_parse(const char *text, const char *arg,
 			       bool clearing, struct toaster_fault_spec *f,
@@ -160,6 +193,8 @@ static int toaster_fault_parse(const char *text, const char *arg,
 		return 0;
 	}
 
+	if (f->mode == TOASTER_FAULT_HALT)
+		return toaster_fault_parse_ep(f, arg, clearing, why, size);
 	if (clearing || f->mode == TOASTER_FAULT_GARBAGE_NOTIFY) {
 		if (arg) {
 			snprintf(why, size, "%s takes no ARG%s", name,
@@ -204,6 +239,9 @@ static void toaster_fault_set(struct toaster_faults *faults,
 	case TOASTER_FAULT_SLOW_BULK:
 		faults->slow_bulk_ms = (unsigned int)f->ms;
 		break;
+	case TOASTER_FAULT_HALT:
+		faults->halt |= (uint8_t)(1u << f->req);
+		break;
 	default:
 		break;
 	}
@@ -232,6 +270,9 @@ static void toaster_fault_clear(struct toaster_faults *faults,
 		break;
 	case TOASTER_FAULT_SLOW_BULK:
 		faults->slow_bulk_ms = 0;
+		break;
+	case TOASTER_FAULT_HALT:
+		faults->halt &= f->has_arg ? (uint8_t)~(1u << f->req) : 0;
 		break;
 	default:
 		break;
@@ -281,6 +322,11 @@ void toaster_faults_describe(const struct toaster_faults *faults,
 	if (faults->slow_bulk_ms)
 		toaster_append(buf, size, &len, "%sslow-bulk=%u", len ? " " : "",
 			       faults->slow_bulk_ms);
+	for (i = 0; i < TOASTER_EP_ROLES; i++) {
+		if (faults->halt & (1u << i))
+			toaster_append(buf, size, &len, "%shalt=%s", len ? " " : "",
+				       toaster_halt_names[i]);
+	}
 	if (!len)
 		snprintf(buf, size, "none");
 }
@@ -345,6 +391,19 @@ size_t toaster_fault_garbage(const struct toaster_wire_status *good,
 unsigned int toaster_fault_slow_bulk_ms(const struct toaster_gadget *g)
 {
 	return g->faults.slow_bulk_ms;
+}
+
+bool toaster_fault_halt(struct toaster_gadget *g, enum toaster_ep_role r,
+			bool peek)
+{
+	bool set = g->faults.halt & (1u << r);
+
+	if (set && !peek) {
+		/* once: the host clears the halt, and all is well again */
+		g->faults.halt &= (uint8_t)~(1u << r);
+		toaster_dbg("fault halt=%s fires", toaster_halt_names[r]);
+	}
+	return set;
 }
 
 void toaster_fault_state_changed(struct toaster_gadget *g,

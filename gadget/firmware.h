@@ -15,16 +15,19 @@
  *            that want one done ask through an eventfd (toaster_wake_main).
  *   clock  - advances the heating model exactly when its next event is due
  *            and turns model events into interrupt notifications (notify.c).
- *   out    - reads bulk OUT: counts burn patterns, or queues packets for
- *            the echo when loopback is on (bulk.c).
- *   in     - writes queued echo packets on bulk IN (bulk.c).
+ *   out    - reads bulk OUT, 64 KiB a request: counts burn patterns, or
+ *            queues what came for the echo when loopback is on (bulk.c).
+ *   in     - writes the queued echo on bulk IN (bulk.c).
  *   intr   - writes the pending notification on interrupt IN (notify.c).
  * out, in and intr exist only while the device is configured (io.c).
+ * main waits for out and in where a control request depends on what they
+ * did (SET_LOOPBACK, "stats": toaster_bulk_sync()).
  *
  * Faults (--fault, or "fault" on the control FIFO) live under the lock
  * with the model, and each takes effect where the thing it breaks is done:
  * stall/hang/short in ep0.c, garbage-notify in the intr thread, slow-bulk
- * in bulk.c, unplug-when-toasting where the model's state changes.  Which
+ * and halt in bulk.c (halt of the interrupt endpoint in notify.c),
+ * unplug-when-toasting where the model's state changes.  Which
  * one fires when is faults.c's to decide; the others only ask.
  */
 #ifndef TOASTER_FIRMWARE_H
@@ -55,11 +58,6 @@
 #define TOASTER_BULK_MAXP_HS		512
 /* One status per packet, so a notification is never split. */
 #define TOASTER_INT_MAXP		32
-/*
- * Loopback buffering, in packets: a host may write a whole transfer (up to
- * a burn pattern's worth at high speed) before it reads the echo.
- */
-#define TOASTER_ECHO_SLOTS		(TOASTER_BURN_MAX / TOASTER_BULK_MAXP_HS)
 
 /* Where configfs keeps gadgets: the FunctionFS backend makes one there. */
 #define TOASTER_CONFIGFS_GADGETS	"/sys/kernel/config/usb_gadget"
@@ -99,7 +97,8 @@ enum toaster_fault_mode {
 	TOASTER_FAULT_SHORT,		/* REQ (IN only): answer it short */
 	TOASTER_FAULT_GARBAGE_NOTIFY,	/* a malformed notification before each */
 	TOASTER_FAULT_UNPLUG_WHEN_TOASTING, /* [MS]: unplug, replug after MS */
-	TOASTER_FAULT_SLOW_BULK,	/* MS: hold each bulk transfer up */
+	TOASTER_FAULT_SLOW_BULK,	/* MS: hold each bulk request up */
+	TOASTER_FAULT_HALT,		/* EP: halt it at its next transfer */
 	TOASTER_FAULT_MODES,
 };
 
@@ -109,6 +108,7 @@ struct toaster_faults {
 	bool		unplug_when_toasting;
 	int		replug_ms;	/* after such an unplug; -1: on "plug" */
 	unsigned int	slow_bulk_ms;	/* 0: off */
+	uint8_t		halt;		/* 1 << enum toaster_ep_role, each once */
 };
 
 /* The command line, parsed before there is a backend to give it to. */
@@ -136,24 +136,63 @@ struct toaster_ctl {
 	bool		too_long;	/* dropping the rest of a long line */
 };
 
-/* Packets received with loopback on, waiting to go back; a ring. */
-struct toaster_echo {
-	unsigned int	head;
-	unsigned int	count;
-	uint16_t	len[TOASTER_ECHO_SLOTS];
-	uint8_t		data[TOASTER_ECHO_SLOTS][TOASTER_BULK_MAXP_HS];
+/*
+ * The bulk data path (bulk.c): requests of TOASTER_BULK_REQ_LEN, a whole
+ * number of packets at either speed, so that one completing short tells
+ * where the host's transfer ended, and so that a system call moves 128
+ * packets at high speed.  Echoes wait in TOASTER_BULK_SLOTS buffers of
+ * that size (1 MiB): a host that writes before it reads is held off
+ * (NAKed) only after that.  One request is queued on each endpoint at a
+ * time: see bulk.c for why not more.
+ */
+#define TOASTER_BULK_REQ_LEN		(64 * 1024)
+#define TOASTER_BULK_SLOTS		16
+
+/* What the bulk endpoints did since the firmware started ("stats"). */
+struct toaster_bulk_stats {
+	uint64_t	patterns_burned;
+	uint64_t	bytes_burned;
+	uint64_t	oversized;	/* patterns over TOASTER_BURN_MAX */
+	uint64_t	transfers_echoed;
+	uint64_t	bytes_echoed;
+	uint64_t	echoes_flushed;	/* echo writes that never reached the host */
+};
+
+/* One OUT request's data, waiting to go back; a ring of them. */
+struct toaster_echo_slot {
+	size_t		len;		/* the bytes to write back */
+	bool		zlp;		/* then a ZLP: the host's ended it */
+	bool		first;		/* begins its transfer */
+	bool		last;		/* ends it, xfer bytes long */
+	size_t		xfer;
+	int64_t		since;		/* when it came (slow-bulk) */
+	uint8_t		data[TOASTER_BULK_REQ_LEN];
 };
 
 /* The bulk endpoints' side (bulk.c). */
 struct toaster_bulk {
 	/* under lock: */
-	bool		loopback;	/* as toaster_bulk_loopback() last set it */
-	struct toaster_echo echo;
+	bool		loopback;	/* the mode the data path is in */
+	/*
+	 * A sync: main bumps sync_asked (for a switch, with switching and
+	 * want_loopback set) and interrupts the out worker until out_ack
+	 * catches up; for a switch, then flush_asked and the in worker
+	 * until in_ack does.  flushing holds the in worker meanwhile.
+	 */
+	unsigned int	sync_asked, out_ack;
+	unsigned int	flush_asked, in_ack;
+	bool		switching, want_loopback, flushing;
+	bool		in_writing;	/* the in worker is in write() */
+	unsigned int	head, count;	/* the echo ring */
+	size_t		xfer;		/* the OUT transfer so far */
+	bool		drop_echo;	/* halt=bulk-in: this transfer's goes */
+	struct toaster_bulk_stats stats;
 
 	struct toaster_worker out;
 	struct toaster_worker in;
-	/* the in worker's, kept off its stack */
-	uint8_t		echo_buf[TOASTER_ECHO_SLOTS * TOASTER_BULK_MAXP_HS];
+	struct toaster_echo_slot echo[TOASTER_BULK_SLOTS];
+	/* the out worker's, for burn patterns */
+	uint8_t		burn_buf[TOASTER_BULK_REQ_LEN];
 };
 
 /* What a backend sends down: descriptors and strings, built up in order. */
@@ -309,6 +348,8 @@ void toaster_worker_enter(void);
 void toaster_worker_park(struct toaster_gadget *g);
 void toaster_worker_exit(struct toaster_gadget *g, struct toaster_worker *w);
 bool toaster_stopping(struct toaster_gadget *g);
+/* Halts an endpoint, as halt=EP does; the host clears it. */
+void toaster_ep_halt(struct toaster_gadget *g, enum toaster_ep_role r);
 int toaster_worker_start(struct toaster_gadget *g, struct toaster_worker *w);
 void toaster_worker_stop(struct toaster_gadget *g, struct toaster_worker *w);
 
@@ -318,8 +359,19 @@ void toaster_bulk_reset(struct toaster_gadget *g);
 int toaster_bulk_start(struct toaster_gadget *g);
 /* After io_stop is set. */
 void toaster_bulk_stop(struct toaster_gadget *g);
-/* Under lock: SET_LOOPBACK took effect (or not: on may be unchanged). */
+/*
+ * Under lock, main: SET_LOOPBACK was taken.  Returns once the data path
+ * has taken in every OUT request the host completed, in the old mode,
+ * flushed the echo and switched to the new one.
+ */
 void toaster_bulk_loopback(struct toaster_gadget *g, bool on);
+/*
+ * Under lock, main: the same wait, switching nothing, and then until the
+ * echo queued so far went (or a moment passed); for "stats".
+ */
+void toaster_bulk_sync(struct toaster_gadget *g);
+/* Faults changed: the bulk workers look again (slow-bulk, halt). */
+void toaster_bulk_kick(struct toaster_gadget *g);
 
 /* notify.c: the clock thread and interrupt notifications */
 int toaster_clock_start(struct toaster_gadget *g);
@@ -380,6 +432,9 @@ size_t toaster_fault_garbage(const struct toaster_wire_status *good,
 			     const char **what);
 /* slow-bulk's delay in ms, 0 if none.  Under lock. */
 unsigned int toaster_fault_slow_bulk_ms(const struct toaster_gadget *g);
+/* Under lock: whether halt=EP is set for r; peek leaves it set, else fires. */
+bool toaster_fault_halt(struct toaster_gadget *g, enum toaster_ep_role r,
+			bool peek);
 /* Under lock: the model's state became state (unplug-when-toasting). */
 void toaster_fault_state_changed(struct toaster_gadget *g,
 				 enum toaster_state state);

@@ -4,17 +4,19 @@
  * threads that use them (bulk.c's and notify.c's), up on configuration,
  * down on its loss.
  *
- * gadgetfs and FunctionFS endpoint I/O is synchronous and cannot be
- * polled, and a file being read by another thread is not released by
- * close(), so the only reliable way to get a worker out of a read()/write()
- * that the host will never complete is a signal: either then dequeues the
- * request and the call fails with EINTR.  Workers therefore run with
- * SIGUSR1 unblocked and a no-op handler installed without SA_RESTART
- * (main.c); everyone else blocks it.
+ * gadgetfs and FunctionFS endpoint files cannot be polled, and a file
+ * being read by another thread is not released by close(), so the only
+ * reliable way to get a worker out of a read()/write() that the host will
+ * never complete is a signal: either then dequeues the request and the
+ * call fails with EINTR.  Workers therefore run with SIGUSR1 unblocked and
+ * a no-op handler installed without SA_RESTART (main.c); everyone else
+ * blocks it.  bulk.c interrupts its workers the same way for a sync.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <signal.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "toaster_clock.h"
 #include "firmware.h"
@@ -46,6 +48,29 @@ void toaster_worker_exit(struct toaster_gadget *g, struct toaster_worker *w)
 	w->exited = true;
 	pthread_cond_broadcast(&g->io_cond);
 	pthread_mutex_unlock(&g->lock);
+}
+
+/*
+ * Both gadget APIs halt an endpoint on I/O "the wrong way": a write on an
+ * OUT endpoint, a read on an IN one, synchronous, failing with EBADMSG.
+ * An IN endpoint must have no request queued: dummy_udc refuses to halt
+ * one that has (-EAGAIN), which FunctionFS reports and gadgetfs does not.
+ */
+void toaster_ep_halt(struct toaster_gadget *g, enum toaster_ep_role r)
+{
+	struct toaster_ep *ep = &g->ep[r];
+	uint8_t byte = 0;
+	ssize_t n;
+
+	if (ep->address & USB_DIR_IN)
+		n = read(ep->fd, &byte, sizeof(byte));
+	else
+		n = write(ep->fd, &byte, sizeof(byte));
+	if (n < 0 && errno == EBADMSG)
+		toaster_dbg("fault halt: %s halted", ep->role);
+	else
+		toaster_err("fault halt: %s not halted: %s", ep->role,
+			    n < 0 ? strerror(errno) : "the I/O went through");
 }
 
 bool toaster_stopping(struct toaster_gadget *g)
@@ -116,8 +141,9 @@ int toaster_io_start(struct toaster_gadget *g)
 
 	pthread_mutex_lock(&g->lock);
 	g->io_stop = false;
-	toaster_notify_reset(g);
+	/* first: what it changes in the model is no news to the new session */
 	toaster_bulk_reset(g);
+	toaster_notify_reset(g);
 	pthread_mutex_unlock(&g->lock);
 
 	if (toaster_bulk_start(g) < 0 || toaster_notify_start(g) < 0) {

@@ -149,6 +149,10 @@ static void toaster_usage(FILE *f)
 		"      fault MODE [ARG]    inject a fault, as --fault MODE=ARG\n"
 		"      clear [MODE [ARG]]  remove every fault, one mode's, or one request's\n"
 		"      overheat            a heater fault, as SIGUSR2\n"
+		"      stats               write the bulk endpoints' counters to PATH.stats,\n"
+		"                          \"key: value\" lines: patterns_burned,\n"
+		"                          bytes_burned, oversized, transfers_echoed,\n"
+		"                          bytes_echoed, echoes_flushed\n"
 		"  --fault MODE[=ARG] inject a fault from the start (repeatable).  REQ is a\n"
 		"                    vendor request, named as in toaster_proto.h without the\n"
 		"                    prefix, in any case; one of\n"
@@ -167,8 +171,10 @@ static void toaster_usage(FILE *f)
 		"                          or darkness out of range) before each good one\n"
 		"      unplug-when-toasting[=MS]  unplug when a toast starts toasting; plug\n"
 		"                          in again after MS ms (default: on \"plug\")\n"
-		"      slow-bulk=MS        hold each bulk IN transfer, and each bulk OUT one\n"
-		"                          longer than a packet, up for MS ms\n"
+		"      slow-bulk=MS        hold each request up MS ms before it is queued:\n"
+		"                          each read on bulk OUT, each echo write on bulk IN\n"
+		"      halt=EP             halt EP (bulk-out, bulk-in, int-in) once, at its\n"
+		"                          next transfer; the host clears it (CLEAR_FEATURE)\n"
 		"  -v, --verbose     log every control request, state change and fault\n"
 		"SIGTERM/SIGINT disconnect and exit; SIGUSR2 injects a heater fault.\n",
 		TOASTER_CONFIGFS_GADGETS, TOASTER_SERIAL_LEN, all, in);

@@ -115,7 +115,7 @@ static void *toaster_intr_main(void *arg)
 	struct toaster_wire_status st, bad;
 	unsigned int ev, kind = 0;
 	const char *what;
-	bool garbage;
+	bool garbage, halt;
 	size_t len;
 	int rc;
 
@@ -132,7 +132,13 @@ static void *toaster_intr_main(void *arg)
 		g->notify_events = 0;
 		toaster_model_status(&g->model, toaster_model_wire_event(ev), &st);
 		garbage = toaster_fault_garbage_notify(g);
+		/* between writes: nothing is queued on the endpoint now */
+		halt = toaster_fault_halt(g, TOASTER_EP_ROLE_INT, false);
 		pthread_mutex_unlock(&g->lock);
+
+		/* the notification waits, queued, until the host clears it */
+		if (halt)
+			toaster_ep_halt(g, TOASTER_EP_ROLE_INT);
 
 		if (garbage) {
 			len = toaster_fault_garbage(&st, kind, &bad, &what);

@@ -561,7 +561,7 @@ int toaster_usb_loopback(struct toaster_usb *t, size_t size, unsigned int count,
 	struct toaster_lb_slot *slots, *s;
 	unsigned char *expect;
 	unsigned int next = 0, i, d;
-	bool busy;
+	bool busy, zlp;
 	double start;
 	int rc = 0;
 
@@ -579,29 +579,34 @@ int toaster_usb_loopback(struct toaster_usb *t, size_t size, unsigned int count,
 		rc = LIBUSB_ERROR_NO_MEM;
 		goto out;
 	}
+	/*
+	 * A transfer of whole packets ends with a zero-length one, as the
+	 * protocol has it: the toaster's requests are bigger than a packet
+	 * and would wait for more.  Its echo ends the same way, so each IN
+	 * transfer has a packet's room more, or it would be full before the
+	 * ZLP and leave it for the next one to take as a transfer of its own.
+	 */
+	zlp = size % t->bulk_maxp == 0;
 	for (i = 0; i < depth; i++) {
 		s = &slots[i];
 		for (d = 0; d < 2; d++) {
 			s->xfer[d] = libusb_alloc_transfer(0);
-			s->buf[d] = malloc(size);
+			s->buf[d] = malloc(size + (zlp ? t->bulk_maxp : 0));
 			if (!s->xfer[d] || !s->buf[d]) {
 				rc = LIBUSB_ERROR_NO_MEM;
 				goto out;
 			}
 		}
-		/*
-		 * No zero-length packets: transfers that are whole packets
-		 * then run together on the wire, and each IN transfer simply
-		 * takes the next size bytes of the echo.
-		 */
 		libusb_fill_bulk_transfer(s->xfer[0], t->handle,
 					  t->ep[TOASTER_USB_EP_BULK_OUT],
 					  s->buf[0], (int)size, toaster_lb_done, s,
 					  TOASTER_USB_BULK_TIMEOUT_MS);
+		if (zlp)
+			s->xfer[0]->flags |= LIBUSB_TRANSFER_ADD_ZERO_PACKET;
 		libusb_fill_bulk_transfer(s->xfer[1], t->handle,
-					  t->ep[TOASTER_USB_EP_BULK_IN],
-					  s->buf[1], (int)size, toaster_lb_done, s,
-					  TOASTER_USB_BULK_TIMEOUT_MS);
+					  t->ep[TOASTER_USB_EP_BULK_IN], s->buf[1],
+					  (int)(size + (zlp ? t->bulk_maxp : 0)),
+					  toaster_lb_done, s, TOASTER_USB_BULK_TIMEOUT_MS);
 	}
 
 	start = toaster_lb_now();

@@ -86,14 +86,47 @@ MODULE_PARM_DESC(io_timeout_ms,
  * handlers.  /sys/kernel/debug/toaster/fail_submit has the kernel's
  * fault_attr knobs (Documentation/fault-injection/); fail-nth counts this
  * site too, for a submission made in the caller's task.  Nothing at all
- * without CONFIG_FAULT_INJECTION.
+ * without CONFIG_FAULT_INJECTION, where 6.1's fault-inject.h declares
+ * nothing at all (Debian's stock kernels).
  */
+#ifdef CONFIG_FAULT_INJECTION
 static DECLARE_FAULT_ATTR(toaster_fail_submit);
 static struct dentry *toaster_debugfs;
 
+static bool toaster_fail_submission(void)
+{
+	return should_fail(&toaster_fail_submit, 1);
+}
+
+static void toaster_fault_init(void)
+{
+	toaster_debugfs = debugfs_create_dir("toaster", NULL);
+	fault_create_debugfs_attr("fail_submit", toaster_debugfs,
+				  &toaster_fail_submit);
+}
+
+static void toaster_fault_exit(void)
+{
+	debugfs_remove_recursive(toaster_debugfs);
+}
+#else
+static bool toaster_fail_submission(void)
+{
+	return false;
+}
+
+static void toaster_fault_init(void)
+{
+}
+
+static void toaster_fault_exit(void)
+{
+}
+#endif
+
 static int toaster_submit_urb(struct urb *urb, gfp_t gfp)
 {
-	if (should_fail(&toaster_fail_submit, 1))
+	if (toaster_fail_submission())
 		return -ENOMEM;
 	return usb_submit_urb(urb, gfp);
 }
@@ -1869,12 +1902,10 @@ static int __init toaster_init(void)
 {
 	int ret;
 
-	toaster_debugfs = debugfs_create_dir("toaster", NULL);
-	fault_create_debugfs_attr("fail_submit", toaster_debugfs,
-				  &toaster_fail_submit);
+	toaster_fault_init();
 	ret = usb_register(&toaster_driver);
 	if (ret)
-		debugfs_remove_recursive(toaster_debugfs);
+		toaster_fault_exit();
 	return ret;
 }
 module_init(toaster_init);
@@ -1882,7 +1913,7 @@ module_init(toaster_init);
 static void __exit toaster_exit(void)
 {
 	usb_deregister(&toaster_driver);
-	debugfs_remove_recursive(toaster_debugfs);
+	toaster_fault_exit();
 }
 module_exit(toaster_exit);
 

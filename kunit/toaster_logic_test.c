@@ -12,6 +12,7 @@
 #include <linux/string_helpers.h>
 #include <linux/usb/ch9.h>
 
+#include "toaster_ioctl.h"
 #include "toaster_logic.h"
 
 struct toaster_parse_case {
@@ -350,6 +351,107 @@ static void toaster_proto_rules_test(struct kunit *test)
 	}
 }
 
+static void toaster_stream_plan_test(struct kunit *test)
+{
+	struct toaster_stream_plan plan;
+
+	KUNIT_EXPECT_EQ(test, toaster_stream_plan(&plan, 0, 1, 65536, 512), -EINVAL);
+	KUNIT_EXPECT_EQ(test, toaster_stream_plan(&plan, TOASTER_XFER_MAX + 1, 1,
+						  65536, 512), -EINVAL);
+	KUNIT_EXPECT_EQ(test, toaster_stream_plan(&plan, 512, 1, 65536, 0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, toaster_stream_plan(&plan, 512, 1, 256, 512), -EINVAL);
+	KUNIT_EXPECT_EQ(test, toaster_stream_plan(&plan, TOASTER_XFER_MAX,
+						  TOASTER_STREAM_MAX / TOASTER_XFER_MAX + 1,
+						  65536, 512), -EINVAL);
+	/* A call of the old ABI, its count field zero, is one transfer. */
+	KUNIT_ASSERT_EQ(test, toaster_stream_plan(&plan, 100, 0, 65536, 512), 0);
+	KUNIT_EXPECT_EQ(test, plan.count, 1);
+	KUNIT_EXPECT_EQ(test, plan.chunks, 1);
+	/* URBs are whole packets. */
+	KUNIT_ASSERT_EQ(test, toaster_stream_plan(&plan, 4096, 3, 1000, 512), 0);
+	KUNIT_EXPECT_EQ(test, plan.urb_size, 512);
+	KUNIT_EXPECT_EQ(test, plan.per_transfer, 8);
+	KUNIT_EXPECT_EQ(test, plan.chunks, 24);
+	KUNIT_ASSERT_EQ(test, toaster_stream_plan(&plan, TOASTER_XFER_MAX,
+						  TOASTER_STREAM_MAX / TOASTER_XFER_MAX,
+						  65536, 512), 0);
+}
+
+struct toaster_stream_case {
+	u32 len, count, urb_size;
+	u16 maxp;
+};
+
+static const struct toaster_stream_case toaster_stream_cases[] = {
+	{ 1, 3, 65536, 512 },		/* one short packet each */
+	{ 511, 2, 65536, 512 },
+	{ 512, 2, 65536, 512 },		/* one packet and a ZLP */
+	{ 4096, 4, 65536, 512 },
+	{ 65536, 2, 65536, 512 },	/* exactly one URB */
+	{ 65536, 2, 65024, 512 },	/* IN: a packet short of it */
+	{ 100000, 3, 65536, 512 },	/* ends short */
+	{ 1048576, 2, 65536, 512 },
+	{ 1000, 5, 4096, 64 },		/* full speed */
+	{ 192, 4, 4096, 64 },
+	{ 1023 * 5, 2, 4096, 1023 },	/* an odd packet size */
+};
+
+static void toaster_stream_case_desc(const struct toaster_stream_case *c,
+				     char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "%u x %u bytes, URBs of %u, maxp %u",
+		 c->count, c->len, c->urb_size, c->maxp);
+}
+
+KUNIT_ARRAY_PARAM(toaster_stream, toaster_stream_cases, toaster_stream_case_desc);
+
+/*
+ * Whatever the sizes, the chunks cover the buffer once, in order; only the
+ * one that ends a transfer may be short; a transfer of whole packets ends
+ * with a ZLP, whose echo needs a packet's room more.
+ */
+static void toaster_stream_chunk_test(struct kunit *test)
+{
+	const struct toaster_stream_case *c = test->param_value;
+	struct toaster_stream_plan plan;
+	struct toaster_chunk chunk;
+	u64 i, offset = 0, in_transfer = 0;
+
+	KUNIT_ASSERT_EQ(test, toaster_stream_plan(&plan, c->len, c->count,
+						  c->urb_size, c->maxp), 0);
+	for (i = 0; i < plan.chunks; i++) {
+		toaster_stream_chunk(&plan, i, &chunk);
+		KUNIT_EXPECT_EQ(test, chunk.offset, offset);
+		KUNIT_EXPECT_GT(test, chunk.len, 0);
+		KUNIT_EXPECT_LE(test, chunk.len, plan.urb_size);
+		offset += chunk.len;
+		in_transfer += chunk.len;
+		if (!chunk.last) {
+			KUNIT_EXPECT_EQ(test, chunk.len, plan.urb_size);
+			KUNIT_EXPECT_EQ(test, chunk.len % c->maxp, 0);
+			KUNIT_EXPECT_FALSE(test, chunk.zero_packet);
+			KUNIT_EXPECT_EQ(test, chunk.room, chunk.len);
+			continue;
+		}
+		KUNIT_EXPECT_EQ(test, in_transfer, c->len);
+		KUNIT_EXPECT_EQ(test, chunk.zero_packet, c->len % c->maxp == 0);
+		KUNIT_EXPECT_EQ(test, chunk.room,
+				chunk.len + (chunk.zero_packet ? c->maxp : 0));
+		in_transfer = 0;
+	}
+	KUNIT_EXPECT_EQ(test, offset, (u64)c->len * c->count);
+}
+
+static void toaster_chunk_received_test(struct kunit *test)
+{
+	struct toaster_chunk chunk = { .len = 4096, .room = 4608, .last = true };
+
+	KUNIT_EXPECT_EQ(test, toaster_chunk_received(&chunk, 4096), 0);
+	KUNIT_EXPECT_EQ(test, toaster_chunk_received(&chunk, 4095), -EIO);
+	KUNIT_EXPECT_EQ(test, toaster_chunk_received(&chunk, 0), -EIO);
+	KUNIT_EXPECT_EQ(test, toaster_chunk_received(&chunk, 4608), -EIO);
+}
+
 static void toaster_snapshot_equal_test(struct kunit *test)
 {
 	struct toaster_snapshot a = { .state = TOASTER_STATE_DONE, .toasts = 1 };
@@ -377,6 +479,9 @@ static struct kunit_case toaster_logic_test_cases[] = {
 	KUNIT_CASE(toaster_decode_garbage_test),
 	KUNIT_CASE(toaster_seq_test),
 	KUNIT_CASE(toaster_proto_rules_test),
+	KUNIT_CASE(toaster_stream_plan_test),
+	KUNIT_CASE_PARAM(toaster_stream_chunk_test, toaster_stream_gen_params),
+	KUNIT_CASE(toaster_chunk_received_test),
 	KUNIT_CASE(toaster_snapshot_equal_test),
 	{}
 };

@@ -77,6 +77,10 @@ struct toaster {
 	struct usb_anchor submitted;
 	u8 bulk_in_addr;
 	u8 bulk_out_addr;
+	u16 bulk_in_maxp;
+	u16 bulk_out_maxp;
+	/* The file holding a loopback session, or NULL; under io_mutex. */
+	struct toaster_file *loopback_owner;
 	spinlock_t status_lock;		/* cache, disconnected */
 	struct toaster_status_cache cache;
 	/* Reads the status once a resume has restarted the interrupt URB. */
@@ -145,10 +149,13 @@ static void toaster_urb_done(struct urb *urb)
 
 /*
  * Submits @urb, anchored so that disconnect, suspend and reset can stop
- * it, and waits for it: at most io_timeout_ms, and only as long as the
- * caller is willing, since a fatal signal ends the wait.
+ * it, and waits for it: at most io_timeout_ms, and, if @killable, only as
+ * long as the caller is willing, since a fatal signal ends the wait.  Not
+ * killable is for the requests that put the toaster back as it was after
+ * a call failed, which must be sent even for a caller that was killed.
  */
-static int toaster_submit_wait(struct toaster *dev, struct urb *urb)
+static int toaster_submit_wait(struct toaster *dev, struct urb *urb,
+			       bool killable)
 {
 	struct completion done;
 	long left;
@@ -163,8 +170,12 @@ static int toaster_submit_wait(struct toaster *dev, struct urb *urb)
 		usb_unanchor_urb(urb);
 		return ret;
 	}
-	left = wait_for_completion_killable_timeout(&done,
-						    msecs_to_jiffies(io_timeout_ms));
+	if (killable)
+		left = wait_for_completion_killable_timeout(&done,
+							    msecs_to_jiffies(io_timeout_ms));
+	else
+		left = wait_for_completion_timeout(&done,
+						   msecs_to_jiffies(io_timeout_ms));
 	if (left <= 0) {
 		/* Returns once the completion has run: done is ours again. */
 		usb_kill_urb(urb);
@@ -178,7 +189,7 @@ static int toaster_submit_wait(struct toaster *dev, struct urb *urb)
  * @size exactly: a short reply is the device's error, not ours to pad.
  */
 static int toaster_request(struct toaster *dev, u8 dir, u8 request, u16 value,
-			   void *data, u16 size)
+			   void *data, u16 size, bool killable)
 {
 	struct usb_ctrlrequest *setup;
 	struct urb *urb;
@@ -203,7 +214,7 @@ static int toaster_request(struct toaster *dev, u8 dir, u8 request, u16 value,
 	usb_fill_control_urb(urb, dev->udev, pipe, (u8 *)setup, buf, size,
 			     NULL, NULL);
 
-	ret = toaster_submit_wait(dev, urb);
+	ret = toaster_submit_wait(dev, urb, killable);
 	if (!ret && dir == USB_DIR_IN) {
 		if (urb->actual_length == size)
 			memcpy(data, buf, size);
@@ -220,41 +231,378 @@ out:
 
 static int toaster_request_out(struct toaster *dev, u8 request, u16 value)
 {
-	return toaster_request(dev, USB_DIR_OUT, request, value, NULL, 0);
+	return toaster_request(dev, USB_DIR_OUT, request, value, NULL, 0, true);
 }
 
 static int toaster_request_in(struct toaster *dev, u8 request, void *data,
 			      u16 size)
 {
 	memset(data, 0, size);
-	return toaster_request(dev, USB_DIR_IN, request, 0, data, size);
+	return toaster_request(dev, USB_DIR_IN, request, 0, data, size, true);
+}
+
+/* Loopback mode on or off; not @killable when undoing a failed call. */
+static int toaster_set_loopback(struct toaster *dev, bool on, bool killable)
+{
+	return toaster_request(dev, USB_DIR_OUT, TOASTER_REQ_SET_LOOPBACK, on,
+			       NULL, 0, killable);
+}
+
+/*-------------------------------------------------------------------------*/
+/* Bulk streams: the data path of BURN and LOOPBACK */
+
+/*
+ * Each direction keeps up to TOASTER_STREAM_DEPTH URBs of up to
+ * TOASTER_STREAM_URB bytes in flight, so that the bus never waits for
+ * this side: whichever completes is refilled straight from (or emptied
+ * straight into) the caller's buffer and sent again.
+ */
+#define TOASTER_STREAM_URB	(64 * 1024)
+#define TOASTER_STREAM_DEPTH	8
+
+enum toaster_stream_dir {
+	TOASTER_STREAM_OUT,
+	TOASTER_STREAM_IN,
+	TOASTER_STREAM_DIRS,
+};
+
+struct toaster_stream;
+
+struct toaster_stream_urb {
+	struct toaster_stream *stream;
+	struct urb *urb;
+	enum toaster_stream_dir dir;
+	struct toaster_chunk chunk;
+	struct list_head done;		/* on stream->done, once completed */
+};
+
+struct toaster_stream {
+	struct toaster *dev;
+	u8 __user *data;
+	struct toaster_stream_plan plan[TOASTER_STREAM_DIRS];
+	u64 next[TOASTER_STREAM_DIRS];		/* chunk to submit next */
+	u64 finished[TOASTER_STREAM_DIRS];	/* chunks done, in order */
+	unsigned int nurbs[TOASTER_STREAM_DIRS];
+	bool halted[TOASTER_STREAM_DIRS];	/* a URB of it got -EPIPE */
+	struct toaster_stream_urb urbs[TOASTER_STREAM_DIRS][TOASTER_STREAM_DEPTH];
+	spinlock_t lock;			/* done */
+	struct list_head done;
+	wait_queue_head_t wait;
+};
+
+static void toaster_stream_complete(struct urb *urb)
+{
+	struct toaster_stream_urb *su = urb->context;
+	struct toaster_stream *s = su->stream;
+	unsigned long flags;
+
+	/*
+	 * Woken under the lock the waiter takes to look, so that it cannot
+	 * see this URB done and free the stream before the wake-up is over.
+	 */
+	spin_lock_irqsave(&s->lock, flags);
+	list_add_tail(&su->done, &s->done);
+	wake_up(&s->wait);
+	spin_unlock_irqrestore(&s->lock, flags);
+}
+
+static struct toaster_stream_urb *toaster_stream_pop(struct toaster_stream *s)
+{
+	struct toaster_stream_urb *su;
+
+	spin_lock_irq(&s->lock);
+	su = list_first_entry_or_null(&s->done, struct toaster_stream_urb, done);
+	if (su)
+		list_del(&su->done);
+	spin_unlock_irq(&s->lock);
+	return su;
+}
+
+static bool toaster_stream_has_done(struct toaster_stream *s)
+{
+	bool done;
+
+	spin_lock_irq(&s->lock);
+	done = !list_empty(&s->done);
+	spin_unlock_irq(&s->lock);
+	return done;
+}
+
+/* Frees the URBs and their buffers; none may be in flight. */
+static void toaster_stream_free(struct toaster_stream *s)
+{
+	struct toaster_stream_urb *su;
+	unsigned int d, i;
+
+	for (d = 0; d < TOASTER_STREAM_DIRS; d++) {
+		for (i = 0; i < s->nurbs[d]; i++) {
+			su = &s->urbs[d][i];
+			kfree(su->urb->transfer_buffer);
+			usb_free_urb(su->urb);
+		}
+	}
+	kfree(s);
+}
+
+static struct toaster_stream *toaster_stream_alloc(struct toaster *dev,
+						   const struct toaster_buffer *ub,
+						   bool loopback)
+{
+	struct toaster_stream *s;
+	u16 maxp[] = { dev->bulk_out_maxp, dev->bulk_in_maxp };
+	unsigned int pipe[] = {
+		usb_sndbulkpipe(dev->udev, dev->bulk_out_addr),
+		usb_rcvbulkpipe(dev->udev, dev->bulk_in_addr),
+	};
+	unsigned int d, i;
+	int ret;
+
+	s = kzalloc(sizeof(*s), GFP_KERNEL);
+	if (!s)
+		return ERR_PTR(-ENOMEM);
+	s->dev = dev;
+	s->data = u64_to_user_ptr(ub->data);
+	spin_lock_init(&s->lock);
+	INIT_LIST_HEAD(&s->done);
+	init_waitqueue_head(&s->wait);
+
+	for (d = 0; d < (loopback ? TOASTER_STREAM_DIRS : 1); d++) {
+		struct toaster_stream_plan *plan = &s->plan[d];
+		u32 room;
+
+		/*
+		 * An IN URB may need a packet's room more than its chunk
+		 * (struct toaster_chunk): its chunks are a packet shorter, so
+		 * that no buffer is over TOASTER_STREAM_URB.
+		 */
+		ret = toaster_stream_plan(plan, ub->len, ub->count,
+					  TOASTER_STREAM_URB -
+					  (d == TOASTER_STREAM_IN ? maxp[d] : 0),
+					  maxp[d]);
+		if (ret)
+			goto err;
+		room = min(plan->urb_size, plan->len) +
+		       (d == TOASTER_STREAM_IN ? plan->maxp : 0);
+		for (i = 0; i < min_t(u64, plan->chunks, TOASTER_STREAM_DEPTH); i++) {
+			struct toaster_stream_urb *su = &s->urbs[d][i];
+			void *buf;
+
+			su->urb = usb_alloc_urb(0, GFP_KERNEL);
+			if (!su->urb) {
+				ret = -ENOMEM;
+				goto err;
+			}
+			buf = kmalloc(room, GFP_KERNEL);
+			if (!buf) {
+				usb_free_urb(su->urb);
+				ret = -ENOMEM;
+				goto err;
+			}
+			usb_fill_bulk_urb(su->urb, dev->udev, pipe[d], buf, room,
+					  toaster_stream_complete, su);
+			su->stream = s;
+			su->dir = d;
+			s->nurbs[d]++;
+		}
+	}
+	if (!access_ok(s->data, (u64)s->plan[0].len * s->plan[0].count)) {
+		ret = -EFAULT;
+		goto err;
+	}
+	return s;
+
+err:
+	toaster_stream_free(s);
+	return ERR_PTR(ret);
+}
+
+/* The next chunk of @su's direction, filled from the caller if OUT, sent. */
+static int toaster_stream_submit(struct toaster_stream *s,
+				 struct toaster_stream_urb *su)
+{
+	struct toaster_chunk *chunk = &su->chunk;
+	struct urb *urb = su->urb;
+	int ret;
+
+	toaster_stream_chunk(&s->plan[su->dir], s->next[su->dir]++, chunk);
+	if (su->dir == TOASTER_STREAM_OUT) {
+		if (copy_from_user(urb->transfer_buffer, s->data + chunk->offset,
+				   chunk->len))
+			return -EFAULT;
+		urb->transfer_buffer_length = chunk->len;
+		/* Only the URB that ends a transfer may end in a short packet. */
+		if (chunk->zero_packet)
+			urb->transfer_flags |= URB_ZERO_PACKET;
+		else
+			urb->transfer_flags &= ~URB_ZERO_PACKET;
+	} else {
+		urb->transfer_buffer_length = chunk->room;
+	}
+	usb_anchor_urb(urb, &s->dev->submitted);
+	ret = usb_submit_urb(urb, GFP_KERNEL);
+	if (ret) {
+		usb_unanchor_urb(urb);
+		return toaster_usb_error(ret);
+	}
+	return 0;
+}
+
+/* What one completed URB means; 0 to go on. */
+static int toaster_stream_finish(struct toaster_stream *s,
+				 struct toaster_stream_urb *su)
+{
+	struct urb *urb = su->urb;
+	int ret = urb->status;
+
+	trace_toaster_bulk(s->dev->intf, su->dir == TOASTER_STREAM_IN,
+			   su->chunk.len, urb->actual_length, ret);
+	if (ret == -EPIPE)
+		s->halted[su->dir] = true;
+	if (ret)
+		return toaster_usb_error(ret);
+	if (su->dir == TOASTER_STREAM_OUT) {
+		if (urb->actual_length != su->chunk.len)
+			return -EIO;
+	} else {
+		ret = toaster_chunk_received(&su->chunk, urb->actual_length);
+		if (ret)
+			return ret;
+		if (copy_to_user(s->data + su->chunk.offset,
+				 urb->transfer_buffer, su->chunk.len))
+			return -EFAULT;
+	}
+	s->finished[su->dir]++;
+	return 0;
 }
 
 /*
- * One bulk transfer of @len bytes from or to @buf (kmalloc'ed).  OUT ends
- * with a zero-length packet when @len is a multiple of the packet size, so
- * the toaster always sees where a transfer ends.
+ * Runs the stream to its end: @dirs is 1 for BURN (OUT only), 2 for
+ * LOOPBACK, whose IN URBs go first so that the echo always has somewhere
+ * to go.  On any failure every URB is stopped before this returns.
  */
-static int toaster_bulk(struct toaster *dev, bool in, void *buf, u32 len,
-			u32 *actual)
+static int toaster_stream_run(struct toaster_stream *s, int dirs)
+{
+	struct toaster_stream_urb *su;
+	unsigned int i;
+	long left;
+	int d, ret = 0;
+
+	for (d = dirs - 1; d >= 0 && !ret; d--) {
+		for (i = 0; i < s->nurbs[d] && !ret; i++)
+			ret = toaster_stream_submit(s, &s->urbs[d][i]);
+	}
+	while (!ret && s->finished[dirs - 1] < s->plan[dirs - 1].chunks) {
+		left = wait_event_killable_timeout(s->wait, toaster_stream_has_done(s),
+						   msecs_to_jiffies(io_timeout_ms));
+		if (left == 0)
+			ret = -ETIMEDOUT;
+		else if (left < 0)
+			ret = -EINTR;
+		while (!ret && (su = toaster_stream_pop(s))) {
+			ret = toaster_stream_finish(s, su);
+			if (!ret && s->next[su->dir] < s->plan[su->dir].chunks)
+				ret = toaster_stream_submit(s, su);
+		}
+	}
+	/* Kill, not unlink: returns once each completion has run. */
+	for (d = 0; d < dirs; d++) {
+		for (i = 0; i < s->nurbs[d]; i++)
+			usb_kill_urb(s->urbs[d][i].urb);
+	}
+	/*
+	 * What went out before the kill still counts, for
+	 * toaster_stream_left_open(): it comes first, in order.
+	 */
+	while ((su = toaster_stream_pop(s))) {
+		if (su->dir == TOASTER_STREAM_OUT && !su->urb->status)
+			s->finished[su->dir]++;
+	}
+	return ret;
+}
+
+/*
+ * Whether a transfer on bulk OUT was left without its end: a chunk of it
+ * went, or part of one, but not the chunk that ends it.  The toaster would
+ * take the next call's data as more of it.
+ */
+static bool toaster_stream_left_open(struct toaster_stream *s)
+{
+	unsigned int i;
+
+	if (s->finished[TOASTER_STREAM_OUT] % s->plan[TOASTER_STREAM_OUT].per_transfer)
+		return true;
+	for (i = 0; i < s->nurbs[TOASTER_STREAM_OUT]; i++) {
+		if (s->urbs[TOASTER_STREAM_OUT][i].urb->actual_length &&
+		    s->urbs[TOASTER_STREAM_OUT][i].urb->status)
+			return true;
+	}
+	return false;
+}
+
+/* Ends a transfer left open with a zero-length packet, as a short one. */
+static int toaster_stream_close_transfer(struct toaster *dev)
 {
 	struct urb *urb;
-	unsigned int pipe;
 	int ret;
 
 	urb = usb_alloc_urb(0, GFP_KERNEL);
 	if (!urb)
 		return -ENOMEM;
-	pipe = in ? usb_rcvbulkpipe(dev->udev, dev->bulk_in_addr) :
-		    usb_sndbulkpipe(dev->udev, dev->bulk_out_addr);
-	usb_fill_bulk_urb(urb, dev->udev, pipe, buf, len, NULL, NULL);
-	if (!in)
-		urb->transfer_flags |= URB_ZERO_PACKET;
-	ret = toaster_submit_wait(dev, urb);
-	*actual = urb->actual_length;
-	trace_toaster_bulk(dev->intf, in, len, *actual, ret);
+	usb_fill_bulk_urb(urb, dev->udev,
+			  usb_sndbulkpipe(dev->udev, dev->bulk_out_addr),
+			  NULL, 0, NULL, NULL);
+	ret = toaster_submit_wait(dev, urb, false);
+	trace_toaster_bulk(dev->intf, false, 0, urb->actual_length, ret);
 	usb_free_urb(urb);
 	return toaster_usb_error(ret);
+}
+
+/*
+ * A stream on the bulk endpoints, with io_mutex held and the device
+ * connected: OUT only, or LOOPBACK's OUT and IN.  A stream that fails
+ * leaves the toaster in no state to take the next one; this puts it
+ * back: a transfer left open is ended, and in loopback mode the echo
+ * still queued in the toaster is flushed by switching loopback off (and
+ * on again, for a session).  These requests are sent even for a caller
+ * that was killed.
+ */
+static int toaster_stream(struct toaster *dev, const struct toaster_buffer *ub,
+			  bool loopback, bool session)
+{
+	struct toaster_stream *s;
+	bool open, halted_out, halted_in;
+	int ret;
+
+	s = toaster_stream_alloc(dev, ub, loopback);
+	if (IS_ERR(s))
+		return PTR_ERR(s);
+	ret = toaster_stream_run(s, loopback ? TOASTER_STREAM_DIRS : 1);
+	open = ret && toaster_stream_left_open(s);
+	halted_out = s->halted[TOASTER_STREAM_OUT];
+	halted_in = s->halted[TOASTER_STREAM_IN];
+	toaster_stream_free(s);
+	if (ret == -ENODEV)
+		return ret;
+	/*
+	 * A halted endpoint refuses everything until the host clears it
+	 * (which also resets both ends' data toggles).
+	 */
+	if (halted_out)
+		usb_clear_halt(dev->udev,
+			       usb_sndbulkpipe(dev->udev, dev->bulk_out_addr));
+	if (halted_in)
+		usb_clear_halt(dev->udev,
+			       usb_rcvbulkpipe(dev->udev, dev->bulk_in_addr));
+	if (open)
+		toaster_stream_close_transfer(dev);
+	if (ret && loopback && session &&
+	    (toaster_set_loopback(dev, false, false) ||
+	     toaster_set_loopback(dev, true, false))) {
+		dev_warn(&dev->intf->dev,
+			 "loopback session ended: the toaster did not take loopback mode back\n");
+		dev->loopback_owner = NULL;
+	}
+	return ret;
 }
 
 /*-------------------------------------------------------------------------*/
@@ -470,6 +818,11 @@ static int toaster_release(struct inode *inode, struct file *file)
 
 	/* After disconnect the interface is not ours to touch. */
 	mutex_lock(&dev->io_mutex);
+	if (dev->loopback_owner == tf) {
+		dev->loopback_owner = NULL;
+		if (!dev->disconnected)
+			toaster_set_loopback(dev, false, false);
+	}
 	if (!dev->disconnected)
 		usb_autopm_put_interface(dev->intf);
 	mutex_unlock(&dev->io_mutex);
@@ -684,90 +1037,82 @@ static ssize_t toaster_write(struct file *file, const char __user *ubuf,
 	return ret ? ret : count;
 }
 
-/*
- * A bulk buffer from user space: 1 to TOASTER_BURN_MAX bytes, with @extra
- * bytes of room after them.
- */
-static void *toaster_buffer_from_user(const struct toaster_buffer *ub,
-				      size_t extra)
-{
-	void *buf;
-
-	if (ub->reserved || !ub->len || ub->len > TOASTER_BURN_MAX)
-		return ERR_PTR(-EINVAL);
-	buf = kmalloc(ub->len + extra, GFP_KERNEL);
-	if (!buf)
-		return ERR_PTR(-ENOMEM);
-	if (copy_from_user(buf, u64_to_user_ptr(ub->data), ub->len)) {
-		kfree(buf);
-		return ERR_PTR(-EFAULT);
-	}
-	return buf;
-}
-
-/* The burn pattern goes to the toaster on bulk OUT, whole or not at all. */
-static int toaster_burn(struct toaster *dev, const struct toaster_buffer *ub,
+/* Burn patterns on bulk OUT; refused while a loopback session holds it. */
+static int toaster_burn(struct toaster_file *tf, const struct toaster_buffer *ub,
 			bool nonblock)
 {
-	u32 actual;
-	void *buf;
+	struct toaster *dev = tf->dev;
 	int ret;
 
-	buf = toaster_buffer_from_user(ub, 0);
-	if (IS_ERR(buf))
-		return PTR_ERR(buf);
 	ret = toaster_lock_io(dev, nonblock);
 	if (ret)
-		goto out;
-	ret = toaster_bulk(dev, false, buf, ub->len, &actual);
-	if (!ret && actual != ub->len)
-		ret = -EIO;
+		return ret;
+	ret = dev->loopback_owner ? -EBUSY : toaster_stream(dev, ub, false, false);
 	mutex_unlock(&dev->io_mutex);
-out:
-	kfree(buf);
 	return ret;
 }
 
 /*
- * The diagnostic loopback: the toaster echoes bulk OUT on bulk IN, which
- * measures the bulk path through the driver.  The data comes back into the
- * caller's buffer.  Loopback mode is on only while io_mutex is held, so a
- * burn pattern is never echoed.  The echo ends as the transfer did, with a
- * short or zero-length packet: one byte more room than expected lets that
- * packet end our IN transfer instead of being left for the next one.
+ * The diagnostic loopback: the toaster echoes each bulk OUT transfer on
+ * bulk IN, which measures the bulk path through the driver; the echo comes
+ * back into the caller's buffer.  In a session (TOASTER_IOC_SET_LOOPBACK)
+ * the toaster is in loopback mode already.  Without one, the call switches
+ * it on and, whatever happens, off again: a killed caller too, and a burn
+ * pattern is never echoed.
  */
-static int toaster_loopback(struct toaster *dev,
+static int toaster_loopback(struct toaster_file *tf,
 			    const struct toaster_buffer *ub, bool nonblock)
 {
-	u32 actual;
-	void *buf;
+	struct toaster *dev = tf->dev;
+	bool session;
 	int ret, off;
 
-	buf = toaster_buffer_from_user(ub, 1);
-	if (IS_ERR(buf))
-		return PTR_ERR(buf);
 	ret = toaster_lock_io(dev, nonblock);
 	if (ret)
-		goto out;
-	ret = toaster_request_out(dev, TOASTER_REQ_SET_LOOPBACK, 1);
-	if (ret)
+		return ret;
+	session = dev->loopback_owner == tf;
+	if (dev->loopback_owner && !session) {
+		ret = -EBUSY;
 		goto unlock;
-	ret = toaster_bulk(dev, false, buf, ub->len, &actual);
-	if (!ret && actual != ub->len)
-		ret = -EIO;
-	if (!ret)
-		ret = toaster_bulk(dev, true, buf, ub->len + 1, &actual);
-	if (!ret && actual != ub->len)
-		ret = -EIO;
-	off = toaster_request_out(dev, TOASTER_REQ_SET_LOOPBACK, 0);
-	if (!ret)
-		ret = off;
+	}
+	if (!session) {
+		ret = toaster_set_loopback(dev, true, true);
+		if (ret)
+			goto off;
+	}
+	ret = toaster_stream(dev, ub, true, session);
+off:
+	if (!session && ret != -ENODEV) {
+		off = toaster_set_loopback(dev, false, false);
+		if (!ret)
+			ret = off;
+	}
 unlock:
 	mutex_unlock(&dev->io_mutex);
-	if (!ret && copy_to_user(u64_to_user_ptr(ub->data), buf, ub->len))
-		ret = -EFAULT;
-out:
-	kfree(buf);
+	return ret;
+}
+
+/* TOASTER_IOC_SET_LOOPBACK: a session held by @tf, or ended. */
+static int toaster_loopback_session(struct toaster_file *tf, bool on,
+				    bool nonblock)
+{
+	struct toaster *dev = tf->dev;
+	int ret;
+
+	ret = toaster_lock_io(dev, nonblock);
+	if (ret)
+		return ret;
+	if (dev->loopback_owner && dev->loopback_owner != tf) {
+		ret = -EBUSY;
+	} else if (on && !dev->loopback_owner) {
+		ret = toaster_set_loopback(dev, true, true);
+		if (!ret)
+			dev->loopback_owner = tf;
+	} else if (!on && dev->loopback_owner) {
+		dev->loopback_owner = NULL;
+		ret = toaster_set_loopback(dev, false, false);
+	}
+	mutex_unlock(&dev->io_mutex);
 	return ret;
 }
 
@@ -845,8 +1190,16 @@ static long toaster_ioctl(struct file *file, unsigned int cmd,
 		if (copy_from_user(&ub, argp, sizeof(ub)))
 			return -EFAULT;
 		if (cmd == TOASTER_IOC_BURN)
-			return toaster_burn(dev, &ub, nonblock);
-		return toaster_loopback(dev, &ub, nonblock);
+			return toaster_burn(tf, &ub, nonblock);
+		return toaster_loopback(tf, &ub, nonblock);
+	case TOASTER_IOC_SET_LOOPBACK:
+		if (!(file->f_mode & FMODE_WRITE))
+			return -EBADF;
+		if (get_user(value, (u32 __user *)argp))
+			return -EFAULT;
+		if (value > 1)
+			return -EINVAL;
+		return toaster_loopback_session(tf, value, nonblock);
 	default:
 		return -ENOTTY;
 	}
@@ -1035,6 +1388,11 @@ static int toaster_probe(struct usb_interface *intf,
 			"needs a bulk IN, a bulk OUT and an interrupt IN endpoint\n");
 		return -ENODEV;
 	}
+	/* A packet size of 0 would never end a transfer, nor fill one. */
+	if (!usb_endpoint_maxp(bulk_in) || !usb_endpoint_maxp(bulk_out)) {
+		dev_err(&intf->dev, "bulk endpoint with a packet size of 0\n");
+		return -ENODEV;
+	}
 	if (usb_endpoint_maxp(int_in) < sizeof(struct toaster_wire_status)) {
 		dev_err(&intf->dev, "interrupt IN endpoint too small (%u bytes)\n",
 			usb_endpoint_maxp(int_in));
@@ -1051,6 +1409,8 @@ static int toaster_probe(struct usb_interface *intf,
 	init_usb_anchor(&dev->submitted);
 	INIT_WORK(&dev->refresh_work, toaster_refresh_work);
 	dev->bulk_in_addr = bulk_in->bEndpointAddress;
+	dev->bulk_in_maxp = usb_endpoint_maxp(bulk_in);
+	dev->bulk_out_maxp = usb_endpoint_maxp(bulk_out);
 	dev->bulk_out_addr = bulk_out->bEndpointAddress;
 	dev->udev = usb_get_dev(interface_to_usbdev(intf));
 	dev->intf = intf;
@@ -1216,6 +1576,10 @@ static int toaster_post_reset(struct usb_interface *intf)
 	int ret;
 
 	ret = toaster_restart_int(dev);
+	/* A reset unconfigures the toaster, and with it loopback mode. */
+	if (!ret && dev->loopback_owner &&
+	    toaster_set_loopback(dev, true, false))
+		dev_warn(&intf->dev, "cannot restore loopback mode after reset\n");
 	if (!ret && toaster_refresh_status(dev))
 		dev_warn(&intf->dev, "cannot read the status after reset\n");
 	mutex_unlock(&dev->io_mutex);

@@ -7,6 +7,7 @@
 #include <linux/ctype.h>
 #include <linux/errno.h>
 #include <linux/kernel.h>
+#include <linux/math64.h>
 #include <linux/string.h>
 #include <kunit/visibility.h>
 
@@ -254,3 +255,72 @@ bool toaster_int_receive(struct toaster_status_cache *cache, int urb_status,
 	return true;
 }
 EXPORT_SYMBOL_IF_KUNIT(toaster_int_receive);
+
+/**
+ * toaster_stream_plan() - check a stream of transfers and plan its URBs
+ * @plan: filled in on success
+ * @len: bytes per transfer, 1 to TOASTER_XFER_MAX
+ * @count: transfers, 0 for one; at most TOASTER_STREAM_MAX bytes in all
+ * @urb_size: the most an URB may carry, at least one packet
+ * @maxp: the endpoint's packet size, not 0
+ *
+ * Each transfer is cut into URBs of @urb_size, rounded down to whole
+ * packets, and what is left: only the URB that ends a transfer may end
+ * with a short packet, so the toaster sees the transfer end there and
+ * nowhere else.
+ *
+ * Return: 0, or -EINVAL with nothing planned.
+ */
+int toaster_stream_plan(struct toaster_stream_plan *plan, u32 len, u32 count,
+			u32 urb_size, u16 maxp)
+{
+	if (!count)
+		count = 1;
+	if (!len || len > TOASTER_XFER_MAX || !maxp || urb_size < maxp ||
+	    (u64)len * count > TOASTER_STREAM_MAX)
+		return -EINVAL;
+	plan->len = len;
+	plan->count = count;
+	plan->maxp = maxp;
+	plan->urb_size = rounddown(urb_size, maxp);
+	plan->per_transfer = DIV_ROUND_UP(len, plan->urb_size);
+	plan->chunks = (u64)plan->per_transfer * count;
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(toaster_stream_plan);
+
+/**
+ * toaster_stream_chunk() - the share of URB number @index, 0 first
+ * @plan: the stream's plan
+ * @index: below plan->chunks
+ * @chunk: filled in
+ */
+void toaster_stream_chunk(const struct toaster_stream_plan *plan, u64 index,
+			  struct toaster_chunk *chunk)
+{
+	u64 transfer;
+	u32 part, start;
+
+	transfer = div_u64_rem(index, plan->per_transfer, &part);
+	start = part * plan->urb_size;
+	chunk->offset = transfer * plan->len + start;
+	chunk->len = min(plan->urb_size, plan->len - start);
+	chunk->last = part == plan->per_transfer - 1;
+	chunk->zero_packet = chunk->last && !(plan->len % plan->maxp);
+	chunk->room = chunk->len + (chunk->zero_packet ? plan->maxp : 0);
+}
+EXPORT_SYMBOL_IF_KUNIT(toaster_stream_chunk);
+
+/**
+ * toaster_chunk_received() - judge what an IN URB of the echo brought
+ * @chunk: what it was for
+ * @actual: the bytes it received
+ *
+ * Return: 0 if exactly the chunk came back, -EIO for an echo that ended
+ * early or ran on: the toaster did not echo what was sent.
+ */
+int toaster_chunk_received(const struct toaster_chunk *chunk, u32 actual)
+{
+	return actual == chunk->len ? 0 : -EIO;
+}
+EXPORT_SYMBOL_IF_KUNIT(toaster_chunk_received);

@@ -72,6 +72,39 @@ struct toaster_take {
 	enum toaster_pm_change pm;
 };
 
+/*
+ * How BURN and LOOPBACK cut a stream of transfers (struct toaster_buffer)
+ * into URBs, the same way on bulk OUT and bulk IN.
+ */
+struct toaster_stream_plan {
+	u32 len;		/* bytes per transfer */
+	u32 count;		/* transfers */
+	u32 urb_size;		/* most bytes per URB: a whole number of packets */
+	u16 maxp;		/* the endpoint's packet size */
+	u32 per_transfer;	/* URBs per transfer */
+	u64 chunks;		/* URBs in the stream, each way */
+};
+
+/* One URB's share of a stream. */
+struct toaster_chunk {
+	u64 offset;		/* into the stream's buffer */
+	u32 len;		/* bytes it carries */
+	/*
+	 * IN: the buffer to give the URB.  An echo that ends with a
+	 * zero-length packet needs a packet's room more, or the ZLP would be
+	 * left for the next URB to take as a transfer of its own.
+	 */
+	u32 room;
+	bool last;		/* ends its transfer */
+	bool zero_packet;	/* OUT: the transfer ends with a ZLP */
+};
+
+int toaster_stream_plan(struct toaster_stream_plan *plan, u32 len, u32 count,
+			u32 urb_size, u16 maxp);
+void toaster_stream_chunk(const struct toaster_stream_plan *plan, u64 index,
+			  struct toaster_chunk *chunk);
+int toaster_chunk_received(const struct toaster_chunk *chunk, u32 actual);
+
 int toaster_parse_command(const char *buf, size_t len,
 			  struct toaster_command *cmd);
 size_t toaster_format_status(const struct toaster_snapshot *snap, char *buf,

@@ -251,16 +251,27 @@ TEST(bad_ioctls)
 	EXPECT_EQ(EINVAL, errno);
 	EXPECT_EQ(-1, ioctl(fd, TOASTER_IOC_GET_STATUS, (void *)8));
 	EXPECT_EQ(EFAULT, errno);
-	/* Empty, oversized, or with the reserved field set: refused. */
+	/* Empty, oversized or too many: refused, nothing sent. */
 	buf.data = (__u64)(unsigned long)data;
 	EXPECT_EQ(-1, ioctl(fd, TOASTER_IOC_BURN, &buf));
 	EXPECT_EQ(EINVAL, errno);
-	buf.len = TOASTER_BURN_MAX + 1;
+	buf.len = TOASTER_XFER_MAX + 1;
 	EXPECT_EQ(-1, ioctl(fd, TOASTER_IOC_BURN, &buf));
 	EXPECT_EQ(EINVAL, errno);
-	buf.len = sizeof(data);
-	buf.reserved = 1;
+	buf.len = TOASTER_XFER_MAX;
+	buf.count = TOASTER_STREAM_MAX / TOASTER_XFER_MAX + 1;
 	EXPECT_EQ(-1, ioctl(fd, TOASTER_IOC_LOOPBACK, &buf));
+	EXPECT_EQ(EINVAL, errno);
+	/* A buffer that is not the caller's. */
+	buf.len = sizeof(data);
+	buf.count = 1;
+	buf.data = 8;
+	EXPECT_EQ(-1, ioctl(fd, TOASTER_IOC_BURN, &buf));
+	EXPECT_EQ(EFAULT, errno);
+	EXPECT_EQ(-1, ioctl(fd, TOASTER_IOC_LOOPBACK, &buf));
+	EXPECT_EQ(EFAULT, errno);
+	value = 2;
+	EXPECT_EQ(-1, ioctl(fd, TOASTER_IOC_SET_LOOPBACK, &value));
 	EXPECT_EQ(EINVAL, errno);
 	close(fd);
 }

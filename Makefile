@@ -4,6 +4,8 @@
 #   make check         install what is missing, build, run every test
 #   make demo          install what is missing, show the toaster working in a VM
 #   make lint          checkpatch, W=1 + sparse on 6.1 and 6.12, shellcheck
+#   make bench         the stack's costs beside the bus's ceiling, in a VM on
+#                      6.12: a table, build/bench/bench.json and a plot
 #   make KERNEL=NAME   build the module against a kernel of scripts/kernel
 #                      (debug, 6.1, 6.12) instead of KDIR
 #
@@ -33,7 +35,7 @@ MODULE_SOURCES := Kbuild $(wildcard module/*.c module/*.h kunit/*.c kunit/*.h)
 KBUILD_ARGS = -C $(KDIR) M=$(MODDIR) TOASTER_EXTERNAL=1 \
 	CONFIG_USB_TOASTER=m CONFIG_USB_TOASTER_KUNIT_TEST=$(KUNIT)
 
-.PHONY: all module gadget userspace selftests guest check demo lint clean
+.PHONY: all module gadget userspace selftests guest check demo lint bench clean
 
 all: module gadget userspace
 
@@ -82,6 +84,10 @@ demo:
 lint:
 	scripts/deps
 	scripts/lint
+
+bench:
+	scripts/deps
+	scripts/bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(BUILD)

@@ -784,7 +784,7 @@ static int bench_xfer(const struct bench_opts *o, bool loopback)
 {
 	const char *op = loopback ? "loopback" : "burn";
 	struct toaster_bench_cpu a, b;
-	uint64_t size, cap, per_call, transfer = 0;
+	uint64_t size, cap, per_call, transfer = 0, bytes = 0, pattern_bytes = 0, before;
 	unsigned int s, rep;
 	uint8_t *buf = NULL;
 	char cpu[160];
@@ -817,9 +817,13 @@ static int bench_xfer(const struct bench_opts *o, bool loopback)
 		toaster_bench_fill(buf, cap * size, UINT64_MAX);
 		/* a warm-up, which says how many transfers last o->seconds */
 		if (o->seconds > 0) {
+			before = transfer;
 			rc = bench_stream(fd, loopback, buf, size, per_call, &transfer, &a, &b);
 			if (rc)
 				break;
+			bytes += (transfer - before) * size;
+			if (size <= TOASTER_BURN_MAX)
+				pattern_bytes += (transfer - before) * size;
 			per_call = toaster_bench_scale(per_call, b.wall_ns - a.wall_ns,
 						       o->seconds, per_call, cap);
 		}
@@ -827,6 +831,9 @@ static int bench_xfer(const struct bench_opts *o, bool loopback)
 			rc = bench_stream(fd, loopback, buf, size, per_call, &transfer, &a, &b);
 			if (rc)
 				break;
+			bytes += per_call * size;
+			if (size <= TOASTER_BURN_MAX)
+				pattern_bytes += per_call * size;
 			toaster_bench_emit("xfer", "\"path\":\"driver\",\"op\":\"%s\",\"size\":%llu,\"rep\":%u,\"calls\":1,\"transfers\":%llu,\"bytes\":%llu,\"mb_s\":%.3f,\"verified\":true,%s",
 					   op, (unsigned long long)size, rep,
 					   (unsigned long long)per_call,
@@ -839,6 +846,15 @@ static int bench_xfer(const struct bench_opts *o, bool loopback)
 	on = 0;
 	if (loopback && ioctl(fd, TOASTER_IOC_SET_LOOPBACK, &on) && !rc)
 		rc = bench_fail(op, "TOASTER_IOC_SET_LOOPBACK 0: %s", strerror(errno));
+	/*
+	 * Everything sent, warm-ups too, for the firmware's counters to be
+	 * checked against: the driver says a BURN went out, the firmware
+	 * says what came in.
+	 */
+	if (!rc)
+		toaster_bench_emit("total", "\"path\":\"driver\",\"op\":\"%s\",\"transfers\":%llu,\"bytes\":%llu,\"pattern_bytes\":%llu",
+				   op, (unsigned long long)transfer, (unsigned long long)bytes,
+				   (unsigned long long)pattern_bytes);
 out:
 	free(buf);
 	close(fd);

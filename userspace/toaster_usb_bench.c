@@ -358,7 +358,7 @@ static int ubench_xfer(struct toaster_usb *t, const struct ubench_opts *o, bool 
 	struct ubench_stream st = { .t = t, .loopback = loopback };
 	struct toaster_bench_cpu a, b;
 	unsigned int s, d, rep;
-	uint64_t count;
+	uint64_t count, transfers = 0, bytes = 0, pattern_bytes = 0;
 	char cpu[160];
 	int rc = 0, off;
 
@@ -394,6 +394,12 @@ static int ubench_xfer(struct toaster_usb *t, const struct ubench_opts *o, bool 
 			count = o->count > st.depth ? o->count : st.depth;
 			if (o->seconds > 0) {
 				rc = ubench_run(&st, count, &a, &b);
+				if (!rc) {
+					transfers += count;
+					bytes += count * st.size;
+					if (st.size <= TOASTER_BURN_MAX)
+						pattern_bytes += count * st.size;
+				}
 				if (!rc)
 					count = toaster_bench_scale(count, b.wall_ns - a.wall_ns,
 								    o->seconds, count,
@@ -403,6 +409,10 @@ static int ubench_xfer(struct toaster_usb *t, const struct ubench_opts *o, bool 
 				rc = ubench_run(&st, count, &a, &b);
 				if (rc)
 					break;
+				transfers += count;
+				bytes += count * st.size;
+				if (st.size <= TOASTER_BURN_MAX)
+					pattern_bytes += count * st.size;
 				toaster_bench_emit("xfer", "\"path\":\"libusb\",\"op\":\"%s\",\"size\":%zu,\"depth\":%u,\"rep\":%u,\"transfers\":%llu,\"bytes\":%llu,\"mb_s\":%.3f,\"verified\":true,%s",
 						   op, st.size, st.depth, rep,
 						   (unsigned long long)count,
@@ -421,6 +431,11 @@ off:
 		if (off && !rc)
 			rc = ubench_libusb_fail("SET_LOOPBACK 0", off);
 	}
+	/* everything sent, warm-ups too, for the firmware's counters */
+	if (!rc)
+		toaster_bench_emit("total", "\"path\":\"libusb\",\"op\":\"%s\",\"transfers\":%llu,\"bytes\":%llu,\"pattern_bytes\":%llu",
+				   op, (unsigned long long)transfers, (unsigned long long)bytes,
+				   (unsigned long long)pattern_bytes);
 	return rc;
 }
 

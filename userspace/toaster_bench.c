@@ -27,6 +27,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/timerfd.h>
 #include <unistd.h>
 
 #include "toaster_bench_lib.h"
@@ -95,6 +96,9 @@ static void bench_usage(FILE *f)
 		"                  tracepoint, trace_clock mono) to the poller's wake-up,\n"
 		"                  through the notifications of a toast at darkness 1\n"
 		"                  (heating, then cooling after a cancel)\n"
+		"  wake-floor      no toaster: a timerfd's expiry (an hrtimer, in\n"
+		"                  interrupt context as the toaster's notification is in\n"
+		"                  softirq) to poll()'s wake-up: what any wake-up costs here\n"
 		"  burn            TOASTER_IOC_BURN, COUNT transfers per call\n"
 		"  loopback        TOASTER_IOC_LOOPBACK in one loopback session, every\n"
 		"                  echo compared with what was sent\n"
@@ -736,6 +740,59 @@ out:
 	return rc;
 }
 
+/* --- wake-floor: the same wake-up with no USB in it --- */
+
+/*
+ * An absolute CLOCK_MONOTONIC timerfd, 2 ms ahead, and poll() on it: the
+ * time from the expiry to the poller running again is the wake-up of
+ * notify-latency less everything the toaster and USB add, so the part of
+ * that figure no driver can take away on this machine.
+ */
+static int bench_wake_floor(const struct bench_opts *o)
+{
+	uint64_t samples = o->count < 5 ? 5 : o->count, i, ticks;
+	int64_t lat[BENCH_WAKES_MAX], at;
+	struct itimerspec its = { 0 };
+	struct pollfd pfd;
+	char list[8192];
+	unsigned int rep;
+	int fd, rc = 0;
+
+	if (samples > BENCH_WAKES_MAX)
+		samples = BENCH_WAKES_MAX;
+	fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
+	if (fd < 0)
+		return bench_fail("wake-floor", "timerfd_create: %s", strerror(errno));
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	for (rep = 0; rep < o->reps && !rc; rep++) {
+		for (i = 0; i < samples; i++) {
+			at = toaster_now_ns() + 2 * TOASTER_NS_PER_MS;
+			its.it_value = toaster_timespec(at);
+			if (timerfd_settime(fd, TFD_TIMER_ABSTIME, &its, NULL)) {
+				rc = bench_fail("wake-floor", "timerfd_settime: %s", strerror(errno));
+				break;
+			}
+			if (poll(&pfd, 1, BENCH_WAIT_MS) != 1) {
+				rc = bench_fail("wake-floor", "the timer did not wake poll()");
+				break;
+			}
+			lat[i] = toaster_now_ns() - at;
+			if (read(fd, &ticks, sizeof(ticks)) != (ssize_t)sizeof(ticks) || ticks != 1) {
+				rc = bench_fail("wake-floor", "the timerfd did not expire once");
+				break;
+			}
+		}
+		if (rc)
+			break;
+		bench_us_list(list, sizeof(list), lat, (unsigned int)samples);
+		toaster_bench_emit("latency", "\"what\":\"timer_to_wake\",\"rep\":%u,\"samples_us\":%s",
+				   rep, list);
+	}
+	close(fd);
+	return rc;
+}
+
 /* ------------------------------------------------------------------ */
 /* bulk throughput */
 
@@ -951,6 +1008,8 @@ int main(int argc, char **argv)
 		return bench_write_latency(&o);
 	if (!strcmp(cmd, "notify-latency"))
 		return bench_notify_latency(&o);
+	if (!strcmp(cmd, "wake-floor"))
+		return bench_wake_floor(&o);
 	if (!strcmp(cmd, "burn") || !strcmp(cmd, "loopback")) {
 		if (!o.nsizes) {
 			fprintf(stderr, "%s: %s wants --sizes\n", bench_prog, cmd);

@@ -4,6 +4,8 @@
 #   make check         install what is missing, build, run every test
 #   make demo          install what is missing, show the toaster working in a VM
 #   make lint          checkpatch, W=1 + sparse on every kernel, shellcheck
+#   make bench         the stack's costs beside the bus's ceiling, in a VM on
+#                      6.12: a table, build/bench/bench.json and a plot
 #   make KERNEL=NAME   build the module against a kernel of scripts/kernel
 #                      (TOASTER_KERNELS in scripts/lib.sh, or debug-rt)
 #                      instead of KDIR
@@ -36,7 +38,7 @@ MODULE_SOURCES := Kbuild $(wildcard module/*.c module/*.h kunit/*.c kunit/*.h)
 KBUILD_ARGS = -C $(KDIR) M=$(MODDIR) TOASTER_EXTERNAL=1 \
 	CONFIG_USB_TOASTER=m CONFIG_USB_TOASTER_KUNIT_TEST=$(KUNIT)
 
-.PHONY: all module gadget userspace selftests guest check demo lint clean
+.PHONY: all module gadget userspace selftests guest check demo lint bench clean
 
 all: module gadget userspace
 
@@ -85,6 +87,10 @@ demo:
 lint:
 	scripts/deps
 	scripts/lint
+
+bench:
+	scripts/deps
+	scripts/bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(BUILD)

@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What the two guest-side benchmark programs share: toaster-bench (through
+ * /dev/toasterN) and toaster-usb-bench (through libusb, the driver
+ * detached).  Both print one result per line,
+ *
+ *	BENCH {"kind":"...", ...}
+ *
+ * a JSON object behind a fixed prefix, so that scripts/bench-report can
+ * pick the results out of a console that also carries the kernel's and
+ * the guest script's messages.  They print samples, never summaries: the
+ * medians and ratios are the host's to compute, from every repetition.
+ */
+#ifndef TOASTER_BENCH_LIB_H
+#define TOASTER_BENCH_LIB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define TOASTER_BENCH_PREFIX	"BENCH "
+/* The most one list option (--sizes, --depths) takes. */
+#define TOASTER_BENCH_LIST_MAX	16
+
+/*
+ * Where the CPU went, read before and after what is measured: this
+ * process's user + system time (getrusage; it includes the kernel's work
+ * done in the process's system calls, not the softirqs that complete its
+ * URBs on another CPU), and the whole guest's busy time from /proc/stat
+ * (every CPU, everything: the firmware, dummy_hcd's timer, the softirqs).
+ */
+struct toaster_bench_cpu {
+	int64_t		wall_ns;	/* CLOCK_MONOTONIC */
+	int64_t		proc_ns;	/* getrusage(RUSAGE_SELF) user + system */
+	int64_t		sys_busy_ns;	/* /proc/stat, all CPUs, not idle/iowait */
+};
+
+void toaster_bench_cpu_now(struct toaster_bench_cpu *c);
+
+/*
+ * The fields one repetition's line ends with: "seconds", "proc_cpu_s",
+ * "sys_cpu_s" from the interval a..b, as JSON members, into buf.
+ */
+const char *toaster_bench_cpu_json(const struct toaster_bench_cpu *a,
+				   const struct toaster_bench_cpu *b,
+				   char *buf, size_t size);
+
+/* Prints BENCH {"kind":"KIND",REST} where REST is printf-formatted. */
+__attribute__((format(printf, 2, 3)))
+void toaster_bench_emit(const char *kind, const char *fmt, ...);
+
+/*
+ * Fills (or checks) one transfer's bytes: a pattern seeded by the
+ * transfer's number in the whole run, so that an echo that comes back in
+ * the wrong order, twice, or from an earlier call cannot pass.  Check
+ * returns the offset of the first wrong byte, or len if all are right.
+ */
+void toaster_bench_fill(uint8_t *buf, size_t len, uint64_t transfer);
+size_t toaster_bench_check(const uint8_t *buf, size_t len, uint64_t transfer);
+
+/* A number with an optional K or M (times 1024), 1 up to max. */
+bool toaster_bench_parse_size(const char *s, uint64_t max, uint64_t *out);
+/* "4K,16K,64K,1M": up to TOASTER_BENCH_LIST_MAX sizes; returns how many, 0 on error. */
+unsigned int toaster_bench_parse_list(const char *s, uint64_t max,
+				      uint64_t *out);
+/* A decimal number of seconds, 0 up to an hour. */
+bool toaster_bench_parse_seconds(const char *s, double *out);
+
+/*
+ * How many transfers one repetition should have, so that it lasts about
+ * @seconds given that @done transfers took @took_ns (a warm-up), never
+ * fewer than @min nor more than @max.
+ */
+uint64_t toaster_bench_scale(uint64_t done, int64_t took_ns, double seconds,
+			     uint64_t min, uint64_t max);
+
+#endif /* TOASTER_BENCH_LIB_H */

@@ -26,7 +26,7 @@ endif
 # The KUnit module is built for the test kernel, which has KUnit built in.
 KUNIT := $(if $(filter debug,$(KERNEL)),m)
 
-MODULE_SOURCES := Kbuild $(wildcard module/*.c module/*.h kunit/*.c kunit/*.h)
+MODULE_SOURCES := Kbuild VERSION $(wildcard module/*.c module/*.h kunit/*.c kunit/*.h)
 
 KBUILD_ARGS = -C $(KDIR) M=$(MODDIR) TOASTER_EXTERNAL=1 \
 	CONFIG_USB_TOASTER=m CONFIG_USB_TOASTER_KUNIT_TEST=$(KUNIT)

@@ -1218,3 +1218,4 @@ module_usb_driver(toaster_driver);
 MODULE_AUTHOR("The Toaster Project");
 MODULE_DESCRIPTION("USB toaster driver");
 MODULE_LICENSE("GPL");
+MODULE_VERSION(TOASTER_VERSION);

@@ -31,9 +31,9 @@ MODULE_SOURCES := Kbuild VERSION $(wildcard module/*.c module/*.h kunit/*.c kuni
 KBUILD_ARGS = -C $(KDIR) M=$(MODDIR) TOASTER_EXTERNAL=1 \
 	CONFIG_USB_TOASTER=m CONFIG_USB_TOASTER_KUNIT_TEST=$(KUNIT)
 
-.PHONY: all module gadget userspace selftests guest check demo lint clean
+.PHONY: all module gadget userspace udev selftests guest check demo lint clean
 
-all: module gadget userspace
+all: module gadget userspace udev
 
 # Kbuild writes objects next to the sources: give each kernel its own tree
 # of links to them.
@@ -68,6 +68,15 @@ selftests:
 
 # What scripts/vm needs in the guest.
 guest: module gadget userspace selftests
+
+# Files made from a template and the facts in VERSION, Kbuild and
+# include/toaster_proto.h.
+UDEV_RULE := $(BUILD)/udev/70-toaster.rules
+
+udev: $(UDEV_RULE)
+
+$(UDEV_RULE): udev/70-toaster.rules.in scripts/subst VERSION Kbuild include/toaster_proto.h
+	scripts/subst $< $@
 
 check:
 	scripts/deps

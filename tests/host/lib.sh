@@ -17,7 +17,7 @@ toaster_version() { tr -d '[:space:]' <"$TOASTER_ROOT/VERSION"; }
 
 # The module's name: Kbuild's obj- line.
 toaster_module_name() {
-	sed -n 's/^obj-$(CONFIG_USB_TOASTER)[[:space:]]*+=[[:space:]]*\([a-z_]*\)\.o$/\1/p' "$TOASTER_ROOT/Kbuild"
+	sed -n "s/^obj-\$(CONFIG_USB_TOASTER)[[:space:]]*+=[[:space:]]*\([a-z_]*\)\.o\$/\1/p" "$TOASTER_ROOT/Kbuild"
 }
 
 # A hex constant of include/toaster_proto.h, upper case, without 0x.

@@ -42,7 +42,7 @@ mapfile -t parms < <(field parm | sort)
 [ ${#parms[@]} -eq ${#params[@]} ] ||
 	fail "modinfo lists ${#parms[@]} parameters, the source declares ${#params[@]} (${params[*]})"
 for i in "${!params[@]}"; do
-	[[ ${parms[i]} =~ ^${params[i]}:(.+)\ \([a-z]+\)$ ]] && [ -n "${BASH_REMATCH[1]}" ] ||
+	[[ ${parms[i]} =~ ^${params[i]}:(.+)\ \([a-z]+\)$ ]] ||
 		fail "parameter ${params[i]}: no description in '${parms[i]}'"
 done
 

@@ -6,12 +6,18 @@
 #   make lint          checkpatch, W=1 + sparse on 6.1 and 6.12, shellcheck
 #   make KERNEL=NAME   build the module against a kernel of scripts/kernel
 #                      (debug, 6.1, 6.12) instead of KDIR
+#   make install       the module (for KDIR's kernel), the tools, their man
+#                      pages, bash completion and the udev rule; DESTDIR,
+#                      PREFIX (default /usr/local) and KVER as usual
+#   make uninstall     removes what make install installed
 #
 # Objects go under build/, one directory per kernel, so the same tree builds
 # against several kernels without a clean in between.
 
 BUILD := $(CURDIR)/build
 BIN := $(BUILD)/bin
+# Named once, in Kbuild.
+MODULE := $(patsubst %.o,%,$(lastword $(shell grep '^obj-$$(CONFIG_USB_TOASTER)' Kbuild)))
 
 KERNEL ?=
 ifeq ($(KERNEL),)
@@ -31,7 +37,8 @@ MODULE_SOURCES := Kbuild VERSION $(wildcard module/*.c module/*.h kunit/*.c kuni
 KBUILD_ARGS = -C $(KDIR) M=$(MODDIR) TOASTER_EXTERNAL=1 \
 	CONFIG_USB_TOASTER=m CONFIG_USB_TOASTER_KUNIT_TEST=$(KUNIT)
 
-.PHONY: all module gadget userspace udev selftests guest check demo lint clean
+.PHONY: all module gadget userspace udev selftests guest check demo lint clean \
+	install install-module install-tools uninstall
 
 all: module gadget userspace udev
 
@@ -77,6 +84,49 @@ udev: $(UDEV_RULE)
 
 $(UDEV_RULE): udev/70-toaster.rules.in scripts/subst VERSION Kbuild include/toaster_proto.h
 	scripts/subst $< $@
+
+# make install.  The module goes where the kernel looks for modules that
+# override its own, and the udev rule where udev looks, whatever PREFIX is.
+# depmod runs only for a real install: a staged one (DESTDIR) leaves it to
+# whoever installs the stage, as a package's trigger does.
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+UDEVRULESDIR ?= /lib/udev/rules.d
+# The release the module's vermagic names (Debian's 6.1 headers have another
+# one in include/config/kernel.release).
+KVER ?= $(shell sed -n 's/.*UTS_RELEASE "\(.*\)"/\1/p' $(KDIR)/include/generated/utsrelease.h 2>/dev/null)
+MODULEDIR ?= /lib/modules/$(KVER)/updates
+
+INSTALLED_MODULE := $(MODULEDIR)/$(MODULE).ko
+# toaster-gadget mounts filesystems and binds controllers: root's tool.
+INSTALLED_TOOLS := $(BINDIR)/toasterctl $(BINDIR)/toaster-usb $(SBINDIR)/toaster-gadget \
+	$(MANDIR)/man1/toasterctl.1 $(MANDIR)/man1/toaster-usb.1 \
+	$(MANDIR)/man8/toaster-gadget.8 $(BASHCOMPDIR)/toasterctl \
+	$(UDEVRULESDIR)/70-toaster.rules
+
+install: install-module install-tools
+
+install-module: module
+	@test -n "$(KVER)" || { echo "No kernel release in $(KDIR); set KVER=..."; exit 1; }
+	install -D -m 0644 $(MODDIR)/$(MODULE).ko $(DESTDIR)$(INSTALLED_MODULE)
+	$(if $(DESTDIR),,depmod -a $(KVER))
+
+install-tools: gadget userspace udev
+	install -D -m 0755 $(BIN)/toasterctl $(DESTDIR)$(BINDIR)/toasterctl
+	install -D -m 0755 $(BIN)/toaster-usb $(DESTDIR)$(BINDIR)/toaster-usb
+	install -D -m 0755 $(BIN)/toaster-gadget $(DESTDIR)$(SBINDIR)/toaster-gadget
+	install -D -m 0644 man/toasterctl.1 $(DESTDIR)$(MANDIR)/man1/toasterctl.1
+	install -D -m 0644 man/toaster-usb.1 $(DESTDIR)$(MANDIR)/man1/toaster-usb.1
+	install -D -m 0644 man/toaster-gadget.8 $(DESTDIR)$(MANDIR)/man8/toaster-gadget.8
+	install -D -m 0644 completion/toasterctl $(DESTDIR)$(BASHCOMPDIR)/toasterctl
+	install -D -m 0644 $(UDEV_RULE) $(DESTDIR)$(UDEVRULESDIR)/70-toaster.rules
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED_MODULE) $(INSTALLED_TOOLS))
+	$(if $(DESTDIR),,$(if $(KVER),depmod -a $(KVER)))
 
 check:
 	scripts/deps

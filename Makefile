@@ -10,12 +10,16 @@
 #                      pages, bash completion and the udev rule; DESTDIR,
 #                      PREFIX (default /usr/local) and KVER as usual
 #   make uninstall     removes what make install installed
+#   make install-dkms-source
+#                      the module's source and dkms.conf in
+#                      /usr/src/toaster-VERSION, for dkms install
 #
 # Objects go under build/, one directory per kernel, so the same tree builds
 # against several kernels without a clean in between.
 
 BUILD := $(CURDIR)/build
 BIN := $(BUILD)/bin
+VERSION := $(shell cat VERSION)
 # Named once, in Kbuild.
 MODULE := $(patsubst %.o,%,$(lastword $(shell grep '^obj-$$(CONFIG_USB_TOASTER)' Kbuild)))
 
@@ -38,7 +42,7 @@ KBUILD_ARGS = -C $(KDIR) M=$(MODDIR) TOASTER_EXTERNAL=1 \
 	CONFIG_USB_TOASTER=m CONFIG_USB_TOASTER_KUNIT_TEST=$(KUNIT)
 
 .PHONY: all module gadget userspace udev selftests guest check demo lint clean \
-	install install-module install-tools uninstall
+	install install-module install-tools uninstall install-dkms-source
 
 all: module gadget userspace udev
 
@@ -79,10 +83,14 @@ guest: module gadget userspace selftests
 # Files made from a template and the facts in VERSION, Kbuild and
 # include/toaster_proto.h.
 UDEV_RULE := $(BUILD)/udev/70-toaster.rules
+DKMS_CONF := $(BUILD)/dkms/dkms.conf
 
 udev: $(UDEV_RULE)
 
 $(UDEV_RULE): udev/70-toaster.rules.in scripts/subst VERSION Kbuild include/toaster_proto.h
+	scripts/subst $< $@
+
+$(DKMS_CONF): dkms.conf.in scripts/subst VERSION Kbuild include/toaster_proto.h
 	scripts/subst $< $@
 
 # make install.  The module goes where the kernel looks for modules that
@@ -99,6 +107,7 @@ UDEVRULESDIR ?= /lib/udev/rules.d
 # one in include/config/kernel.release).
 KVER ?= $(shell sed -n 's/.*UTS_RELEASE "\(.*\)"/\1/p' $(KDIR)/include/generated/utsrelease.h 2>/dev/null)
 MODULEDIR ?= /lib/modules/$(KVER)/updates
+DKMSSRCDIR ?= /usr/src/$(MODULE)-$(VERSION)
 
 INSTALLED_MODULE := $(MODULEDIR)/$(MODULE).ko
 # toaster-gadget mounts filesystems and binds controllers: root's tool.
@@ -127,6 +136,14 @@ install-tools: gadget userspace udev
 uninstall:
 	rm -f $(addprefix $(DESTDIR),$(INSTALLED_MODULE) $(INSTALLED_TOOLS))
 	$(if $(DESTDIR),,$(if $(KVER),depmod -a $(KVER)))
+
+# What dkms builds from: the module's part of this tree, this Makefile to
+# build it with (make module KDIR=...) and dkms.conf.
+DKMS_SOURCES := Makefile Kbuild Kconfig VERSION $(wildcard module/*.c module/*.h include/*.h)
+
+install-dkms-source: $(DKMS_CONF)
+	for f in $(DKMS_SOURCES); do install -D -m 0644 $$f $(DESTDIR)$(DKMSSRCDIR)/$$f || exit; done
+	install -m 0644 $(DKMS_CONF) $(DESTDIR)$(DKMSSRCDIR)/dkms.conf
 
 check:
 	scripts/deps

@@ -7,8 +7,9 @@
 #   make KERNEL=NAME   build the module against a kernel of scripts/kernel
 #                      (debug, 6.1, 6.12) instead of KDIR
 #   make install       the module (for KDIR's kernel), the tools, their man
-#                      pages, bash completion and the udev rule; DESTDIR,
-#                      PREFIX (default /usr/local) and KVER as usual
+#                      pages, bash completion, the udev rule, AppStream
+#                      metadata; DESTDIR, PREFIX (default /usr/local) and
+#                      KVER as usual
 #   make uninstall     removes what make install installed
 #   make install-dkms-source
 #                      the module's source and dkms.conf in
@@ -41,10 +42,10 @@ MODULE_SOURCES := Kbuild VERSION $(wildcard module/*.c module/*.h kunit/*.c kuni
 KBUILD_ARGS = -C $(KDIR) M=$(MODDIR) TOASTER_EXTERNAL=1 \
 	CONFIG_USB_TOASTER=m CONFIG_USB_TOASTER_KUNIT_TEST=$(KUNIT)
 
-.PHONY: all module gadget userspace udev selftests guest check demo lint clean \
+.PHONY: all module gadget userspace udev metainfo selftests guest check demo lint clean \
 	install install-module install-tools uninstall install-dkms-source
 
-all: module gadget userspace udev
+all: module gadget userspace udev metainfo
 
 # Kbuild writes objects next to the sources: give each kernel its own tree
 # of links to them.
@@ -84,10 +85,15 @@ guest: module gadget userspace selftests
 # include/toaster_proto.h.
 UDEV_RULE := $(BUILD)/udev/70-toaster.rules
 DKMS_CONF := $(BUILD)/dkms/dkms.conf
+METAINFO := $(BUILD)/appstream/org.example.toaster.metainfo.xml
 
 udev: $(UDEV_RULE)
+metainfo: $(METAINFO)
 
 $(UDEV_RULE): udev/70-toaster.rules.in scripts/subst VERSION Kbuild include/toaster_proto.h
+	scripts/subst $< $@
+
+$(METAINFO): appstream/org.example.toaster.metainfo.xml.in scripts/subst include/toaster_proto.h
 	scripts/subst $< $@
 
 $(DKMS_CONF): dkms.conf.in scripts/subst VERSION Kbuild include/toaster_proto.h
@@ -103,6 +109,7 @@ SBINDIR ?= $(PREFIX)/sbin
 MANDIR ?= $(PREFIX)/share/man
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 UDEVRULESDIR ?= /lib/udev/rules.d
+METAINFODIR ?= $(PREFIX)/share/metainfo
 # The release the module's vermagic names (Debian's 6.1 headers have another
 # one in include/config/kernel.release).
 KVER ?= $(shell sed -n 's/.*UTS_RELEASE "\(.*\)"/\1/p' $(KDIR)/include/generated/utsrelease.h 2>/dev/null)
@@ -114,7 +121,7 @@ INSTALLED_MODULE := $(MODULEDIR)/$(MODULE).ko
 INSTALLED_TOOLS := $(BINDIR)/toasterctl $(BINDIR)/toaster-usb $(SBINDIR)/toaster-gadget \
 	$(MANDIR)/man1/toasterctl.1 $(MANDIR)/man1/toaster-usb.1 \
 	$(MANDIR)/man8/toaster-gadget.8 $(BASHCOMPDIR)/toasterctl \
-	$(UDEVRULESDIR)/70-toaster.rules
+	$(UDEVRULESDIR)/70-toaster.rules $(METAINFODIR)/org.example.toaster.metainfo.xml
 
 install: install-module install-tools
 
@@ -123,7 +130,7 @@ install-module: module
 	install -D -m 0644 $(MODDIR)/$(MODULE).ko $(DESTDIR)$(INSTALLED_MODULE)
 	$(if $(DESTDIR),,depmod -a $(KVER))
 
-install-tools: gadget userspace udev
+install-tools: gadget userspace udev metainfo
 	install -D -m 0755 $(BIN)/toasterctl $(DESTDIR)$(BINDIR)/toasterctl
 	install -D -m 0755 $(BIN)/toaster-usb $(DESTDIR)$(BINDIR)/toaster-usb
 	install -D -m 0755 $(BIN)/toaster-gadget $(DESTDIR)$(SBINDIR)/toaster-gadget
@@ -132,6 +139,7 @@ install-tools: gadget userspace udev
 	install -D -m 0644 man/toaster-gadget.8 $(DESTDIR)$(MANDIR)/man8/toaster-gadget.8
 	install -D -m 0644 completion/toasterctl $(DESTDIR)$(BASHCOMPDIR)/toasterctl
 	install -D -m 0644 $(UDEV_RULE) $(DESTDIR)$(UDEVRULESDIR)/70-toaster.rules
+	install -D -m 0644 $(METAINFO) $(DESTDIR)$(METAINFODIR)/org.example.toaster.metainfo.xml
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR),$(INSTALLED_MODULE) $(INSTALLED_TOOLS))

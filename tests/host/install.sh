@@ -37,6 +37,7 @@ check_prefix() {
 		$p/share/man/man1/toaster-usb.1 644
 		$p/share/man/man1/toasterctl.1 644
 		$p/share/man/man8/toaster-gadget.8 644
+		$p/share/metainfo/org.example.toaster.metainfo.xml 644
 	EOF
 	)
 	make "${make_args[@]}" install >"$work/install.log" 2>&1 ||

@@ -14,6 +14,7 @@
 #   make install-dkms-source
 #                      the module's source and dkms.conf in
 #                      /usr/src/toaster-VERSION, for dkms install
+#   make deb           toaster-dkms and toaster-tools .debs, in build/deb
 #
 # Objects go under build/, one directory per kernel, so the same tree builds
 # against several kernels without a clean in between.
@@ -42,8 +43,8 @@ MODULE_SOURCES := Kbuild VERSION $(wildcard module/*.c module/*.h kunit/*.c kuni
 KBUILD_ARGS = -C $(KDIR) M=$(MODDIR) TOASTER_EXTERNAL=1 \
 	CONFIG_USB_TOASTER=m CONFIG_USB_TOASTER_KUNIT_TEST=$(KUNIT)
 
-.PHONY: all module gadget userspace udev metainfo selftests guest check demo lint clean \
-	install install-module install-tools uninstall install-dkms-source
+.PHONY: all module gadget userspace udev metainfo dkms-conf selftests guest check demo lint clean \
+	install install-module install-tools uninstall install-dkms-source deb
 
 all: module gadget userspace udev metainfo
 
@@ -89,6 +90,7 @@ METAINFO := $(BUILD)/appstream/org.example.toaster.metainfo.xml
 
 udev: $(UDEV_RULE)
 metainfo: $(METAINFO)
+dkms-conf: $(DKMS_CONF)
 
 $(UDEV_RULE): udev/70-toaster.rules.in scripts/subst VERSION Kbuild include/toaster_proto.h
 	scripts/subst $< $@
@@ -152,6 +154,9 @@ DKMS_SOURCES := Makefile Kbuild Kconfig VERSION $(wildcard module/*.c module/*.h
 install-dkms-source: $(DKMS_CONF)
 	for f in $(DKMS_SOURCES); do install -D -m 0644 $$f $(DESTDIR)$(DKMSSRCDIR)/$$f || exit; done
 	install -m 0644 $(DKMS_CONF) $(DESTDIR)$(DKMSSRCDIR)/dkms.conf
+
+deb:
+	scripts/packaging deb
 
 check:
 	scripts/deps

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # dkms builds the module from what make install-dkms-source installs.
 #
-#   tests/host/dkms.sh KERNEL-NAME   dkms add and build against that kernel
-#                                    of scripts/kernel, then remove
+#   tests/host/dkms.sh KERNEL-NAME   dkms add, build and install against
+#                                    that kernel of scripts/kernel, then
+#                                    remove
 #   tests/host/dkms.sh --exclusive   dkms refuses (exit status 77) a kernel
 #                                    without CONFIG_USB, and one before 6.1
 #
@@ -18,9 +19,10 @@ name=$(toaster_module_name)
 version=$(toaster_version)
 work=$TOASTER_BUILD/dkms-test/${1#--}
 rm -rf "$work"
-mkdir -p "$work/dkms" "$work/modules"
+# The install tree is the lib/modules of a root of its own, for depmod -b.
+mkdir -p "$work/dkms" "$work/root/lib/modules"
 make -s -C "$TOASTER_ROOT" install-dkms-source DESTDIR="$work/root"
-trees=(--dkmstree "$work/dkms" --sourcetree "$work/root/usr/src" --installtree "$work/modules")
+trees=(--dkmstree "$work/dkms" --sourcetree "$work/root/usr/src" --installtree "$work/root/lib/modules")
 export sign_file=$work/no-sign-file
 
 host_state() { find /var/lib/dkms -printf '%p %s %T@\n' 2>/dev/null | sort | sha256sum; }
@@ -83,6 +85,22 @@ modinfo -F vermagic "$ko" | grep -q "^$KERNEL_RELEASE " || fail "$ko: vermagic $
 if grep -iE 'warning|error' "$base/log/make.log" | grep -v 'Skipping BTF generation'; then
 	fail "the dkms build warned (log: $base/log/make.log)"
 fi
-dkms_run remove -m "$name" -v "$version" --all
+
+# Installed where modprobe finds it.  dkms's depmod would work on the
+# machine's /lib/modules, so it is run here, on the private root.
+mkdir -p "$work/root/lib/modules/$KERNEL_RELEASE"
+dkms_run install -m "$name" -v "$version" -k "$KERNEL_RELEASE" --no-depmod
+installed=$(find "$work/root/lib/modules/$KERNEL_RELEASE" -name "$name.ko*")
+[[ $installed == */$KERNEL_RELEASE/updates/dkms/$name.ko* ]] || fail "dkms installed '$installed'"
+mods=$work/root/lib/modules/$KERNEL_RELEASE
+touch "$mods"/modules.{order,builtin,builtin.modinfo}
+depmod -b "$work/root" "$KERNEL_RELEASE"
+[ "$(modprobe -d "$work/root" -S "$KERNEL_RELEASE" -R "usb:v$(proto_hex TOASTER_VENDOR_ID)p$(proto_hex TOASTER_PRODUCT_ID)d0100dc00dsc00dp00icFFisc00ip00in00")" = "$name" ] ||
+	fail "modprobe does not find the installed module by the toaster's modalias"
+status=$(dkms_run status -m "$name" -v "$version" -k "$KERNEL_RELEASE")
+grep -q "^$name/$version, $KERNEL_RELEASE, [^:]*: installed" <<<"$status" || fail "dkms status: $status"
+
+dkms_run remove -m "$name" -v "$version" --all --no-depmod
 [ ! -e "$work/dkms/$name/$version" ] || fail "dkms remove left $work/dkms/$name/$version"
-echo "dkms build against $KERNEL_RELEASE: $ko, version $version"
+[ -z "$(find "$mods" -name "$name.ko*")" ] || fail "dkms remove left $(find "$mods" -name "$name.ko*")"
+echo "dkms build and install against $KERNEL_RELEASE: $installed, version $version"

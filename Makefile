@@ -3,9 +3,10 @@
 #   make               toaster.ko against KDIR, the emulator and the tools
 #   make check         install what is missing, build, run every test
 #   make demo          install what is missing, show the toaster working in a VM
-#   make lint          checkpatch, W=1 + sparse on 6.1 and 6.12, shellcheck
+#   make lint          checkpatch, W=1 + sparse on every kernel, shellcheck
 #   make KERNEL=NAME   build the module against a kernel of scripts/kernel
-#                      (debug, 6.1, 6.12) instead of KDIR
+#                      (TOASTER_KERNELS in scripts/lib.sh, or debug-rt)
+#                      instead of KDIR
 #   make install       the module (for KDIR's kernel), the tools, their man
 #                      pages, bash completion, the udev rule, AppStream
 #                      metadata; DESTDIR, PREFIX (default /usr/local) and
@@ -24,19 +25,31 @@ BIN := $(BUILD)/bin
 VERSION := $(shell cat VERSION)
 # Named once, in Kbuild.
 MODULE := $(patsubst %.o,%,$(lastword $(shell grep '^obj-$$(CONFIG_USB_TOASTER)' Kbuild)))
+# scripts/lib.sh names the kernels and where each one's module is built.
+# The module's source as dkms has it (make install-dkms-source) has no
+# scripts/: it builds for KDIR, in build/module-local, as dkms.conf says.
+LIB_SH := $(wildcard scripts/lib.sh)
+TOASTER_KERNELS := $(if $(LIB_SH),$(shell bash -c '. scripts/lib.sh && echo "$$TOASTER_KERNELS"'))
 
 KERNEL ?=
 ifeq ($(KERNEL),)
 KDIR ?= /lib/modules/$(shell uname -r)/build
-MODDIR := $(BUILD)/module-local
 else
 KERNEL_ENV := $(shell scripts/kernel $(KERNEL))
 KDIR := $(shell . '$(KERNEL_ENV)' && echo $$KERNEL_KDIR)
-MODDIR := $(BUILD)/module-$(KERNEL)
+endif
+# Where each kernel's module is built is scripts/lib.sh's to say.
+ifeq ($(origin MODDIR),undefined)
+ifneq ($(LIB_SH),)
+MODDIR := $(shell TOASTER_BUILD='$(BUILD)' bash -c '. scripts/lib.sh && toaster_module_dir $(KERNEL)')
+else
+MODDIR := $(BUILD)/module-local
+endif
 endif
 
-# The KUnit module is built for the test kernel, which has KUnit built in.
-KUNIT := $(if $(filter debug,$(KERNEL)),m)
+# The KUnit module is built for the kernels that have KUnit built in: the
+# debug kernels; not by dkms, whose copy of the source has no kunit/.
+KUNIT := $(if $(wildcard kunit/*.c),$(if $(shell grep -sx CONFIG_KUNIT=y $(KDIR)/.config),m))
 
 MODULE_SOURCES := Kbuild VERSION $(wildcard module/*.c module/*.h kunit/*.c kunit/*.h)
 
@@ -53,7 +66,7 @@ all: module gadget userspace udev metainfo
 $(MODDIR)/.tree: $(MODULE_SOURCES)
 	@test -e $(KDIR)/Makefile || { \
 		echo "No kernel build tree at KDIR=$(KDIR)."; \
-		echo "Install linux-headers-$$(uname -r), set KDIR=..., or use KERNEL=debug|6.1|6.12."; \
+		echo "Install linux-headers-$$(uname -r), set KDIR=..., or use KERNEL=NAME ($(TOASTER_KERNELS) debug-rt)."; \
 		exit 1; }
 	@mkdir -p $(MODDIR)
 	@for f in $(MODULE_SOURCES); do \
@@ -65,7 +78,7 @@ module: $(MODDIR)/.built
 
 # Kbuild takes seconds even when there is nothing to do; scripts/vm asks for
 # the module before every boot.
-$(MODDIR)/.built: $(MODDIR)/.tree $(MODULE_SOURCES) $(wildcard include/*.h)
+$(MODDIR)/.built: $(MODDIR)/.tree $(MODULE_SOURCES) $(wildcard include/uapi/*.h)
 	$(MAKE) $(KBUILD_ARGS) W=1 modules
 	@touch $@
 
@@ -75,15 +88,15 @@ gadget:
 userspace:
 	$(MAKE) -C userspace O=$(BIN)
 
-# The system-call tests use the kernel's kselftest_harness.h.
+# The guest's tests (tests/Makefile, kselftest style).
 selftests:
-	$(MAKE) -C tests/selftests O=$(BIN) KERNEL_SRC=$$(scripts/kernel source)
+	$(MAKE) -C tests O=$(BIN)
 
 # What scripts/vm needs in the guest.
 guest: module gadget userspace selftests
 
 # Files made from a template and the facts in VERSION, Kbuild and
-# include/toaster_proto.h.
+# include/uapi/toaster_proto.h.
 UDEV_RULE := $(BUILD)/udev/70-toaster.rules
 DKMS_CONF := $(BUILD)/dkms/dkms.conf
 METAINFO := $(BUILD)/appstream/org.example.toaster.metainfo.xml
@@ -92,13 +105,13 @@ udev: $(UDEV_RULE)
 metainfo: $(METAINFO)
 dkms-conf: $(DKMS_CONF)
 
-$(UDEV_RULE): udev/70-toaster.rules.in scripts/subst VERSION Kbuild include/toaster_proto.h
+$(UDEV_RULE): udev/70-toaster.rules.in scripts/subst VERSION Kbuild include/uapi/toaster_proto.h
 	scripts/subst $< $@
 
-$(METAINFO): appstream/org.example.toaster.metainfo.xml.in scripts/subst include/toaster_proto.h
+$(METAINFO): appstream/org.example.toaster.metainfo.xml.in scripts/subst include/uapi/toaster_proto.h
 	scripts/subst $< $@
 
-$(DKMS_CONF): dkms.conf.in scripts/subst VERSION Kbuild include/toaster_proto.h
+$(DKMS_CONF): dkms.conf.in scripts/subst VERSION Kbuild include/uapi/toaster_proto.h
 	scripts/subst $< $@
 
 # make install.  The module goes where the kernel looks for modules that
@@ -118,27 +131,33 @@ KVER ?= $(shell sed -n 's/.*UTS_RELEASE "\(.*\)"/\1/p' $(KDIR)/include/generated
 MODULEDIR ?= /lib/modules/$(KVER)/updates
 DKMSSRCDIR ?= /usr/src/$(MODULE)-$(VERSION)
 
-INSTALLED_MODULE := $(MODULEDIR)/$(MODULE).ko
-# toaster-gadget mounts filesystems and binds controllers: root's tool.
+# The driver's page (the device, its ioctls and sysfs) goes with it.
+INSTALLED_MODULE := $(MODULEDIR)/$(MODULE).ko $(MANDIR)/man4/toaster.4
+# toaster-gadget mounts filesystems and binds controllers: root's tool, and
+# toaster-gadget-ctl, which commands it through a FIFO of root's, with it.
 INSTALLED_TOOLS := $(BINDIR)/toasterctl $(BINDIR)/toaster-usb $(SBINDIR)/toaster-gadget \
+	$(SBINDIR)/toaster-gadget-ctl \
 	$(MANDIR)/man1/toasterctl.1 $(MANDIR)/man1/toaster-usb.1 \
-	$(MANDIR)/man8/toaster-gadget.8 $(BASHCOMPDIR)/toasterctl \
+	$(MANDIR)/man8/toaster-gadget.8 $(MANDIR)/man8/toaster-gadget-ctl.8 $(BASHCOMPDIR)/toasterctl \
 	$(UDEVRULESDIR)/70-toaster.rules $(METAINFODIR)/org.example.toaster.metainfo.xml
 
 install: install-module install-tools
 
 install-module: module
 	@test -n "$(KVER)" || { echo "No kernel release in $(KDIR); set KVER=..."; exit 1; }
-	install -D -m 0644 $(MODDIR)/$(MODULE).ko $(DESTDIR)$(INSTALLED_MODULE)
+	install -D -m 0644 $(MODDIR)/$(MODULE).ko $(DESTDIR)$(MODULEDIR)/$(MODULE).ko
+	install -D -m 0644 man/toaster.4 $(DESTDIR)$(MANDIR)/man4/toaster.4
 	$(if $(DESTDIR),,depmod -a $(KVER))
 
 install-tools: gadget userspace udev metainfo
 	install -D -m 0755 $(BIN)/toasterctl $(DESTDIR)$(BINDIR)/toasterctl
 	install -D -m 0755 $(BIN)/toaster-usb $(DESTDIR)$(BINDIR)/toaster-usb
 	install -D -m 0755 $(BIN)/toaster-gadget $(DESTDIR)$(SBINDIR)/toaster-gadget
+	install -D -m 0755 $(BIN)/toaster-gadget-ctl $(DESTDIR)$(SBINDIR)/toaster-gadget-ctl
 	install -D -m 0644 man/toasterctl.1 $(DESTDIR)$(MANDIR)/man1/toasterctl.1
 	install -D -m 0644 man/toaster-usb.1 $(DESTDIR)$(MANDIR)/man1/toaster-usb.1
 	install -D -m 0644 man/toaster-gadget.8 $(DESTDIR)$(MANDIR)/man8/toaster-gadget.8
+	install -D -m 0644 man/toaster-gadget-ctl.8 $(DESTDIR)$(MANDIR)/man8/toaster-gadget-ctl.8
 	install -D -m 0644 completion/toasterctl $(DESTDIR)$(BASHCOMPDIR)/toasterctl
 	install -D -m 0644 $(UDEV_RULE) $(DESTDIR)$(UDEVRULESDIR)/70-toaster.rules
 	install -D -m 0644 $(METAINFO) $(DESTDIR)$(METAINFODIR)/org.example.toaster.metainfo.xml
@@ -149,7 +168,7 @@ uninstall:
 
 # What dkms builds from: the module's part of this tree, this Makefile to
 # build it with (make module KDIR=...) and dkms.conf.
-DKMS_SOURCES := Makefile Kbuild Kconfig VERSION $(wildcard module/*.c module/*.h include/*.h)
+DKMS_SOURCES := Makefile Kbuild Kconfig VERSION $(wildcard module/*.c module/*.h include/uapi/*.h)
 
 install-dkms-source: $(DKMS_CONF)
 	for f in $(DKMS_SOURCES); do install -D -m 0644 $$f $(DESTDIR)$(DKMSSRCDIR)/$$f || exit; done
@@ -174,4 +193,4 @@ clean:
 	rm -rf $(BUILD)
 	$(MAKE) -C gadget O=$(BIN) clean
 	$(MAKE) -C userspace O=$(BIN) clean
-	$(MAKE) -C tests/selftests O=$(BIN) KERNEL_SRC=. clean
+	$(MAKE) -C tests O=$(BIN) KERNEL_SRC=. clean

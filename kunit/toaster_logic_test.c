@@ -10,8 +10,10 @@
 #include <linux/module.h>
 #include <linux/string.h>
 #include <linux/string_helpers.h>
+#include <linux/usb/ch9.h>
 
-#include "toaster.h"
+#include "toaster_ioctl.h"
+#include "toaster_logic.h"
 
 struct toaster_parse_case {
 	const char *input;
@@ -53,6 +55,11 @@ static const struct toaster_parse_case toaster_parse_cases[] = {
 	{ "lock 1", -EINVAL },
 	{ "unlock please", -EINVAL },
 	{ "bagel", -EINVAL },
+	/* Blanks are ASCII's: Latin-1's no-break space is no blank. */
+	{ "toast\xa0\x35", -EINVAL },	/* "toast", NBSP, "5" */
+	{ "\xa0toast", -EINVAL },
+	{ "toast\xa0", -EINVAL },
+	{ "toast\v5\f", 0, TOASTER_CMD_TOAST, 5 },
 	/* One byte longer than TOASTER_CMD_MAX. */
 	{ "toast                           5", -EINVAL },
 };
@@ -300,15 +307,206 @@ static void toaster_decode_garbage_test(struct kunit *test)
 	KUNIT_EXPECT_GT(test, refused, 100);
 }
 
+/* The protocol's rules, from include/uapi/toaster_proto.h, as the driver sees them. */
 static void toaster_seq_test(struct kunit *test)
 {
-	KUNIT_EXPECT_TRUE(test, toaster_seq_is_newer(1, 0));
-	KUNIT_EXPECT_TRUE(test, toaster_seq_is_newer(5, 5));
-	KUNIT_EXPECT_FALSE(test, toaster_seq_is_newer(4, 5));
+	KUNIT_EXPECT_TRUE(test, toaster_seq_after(1, 0));
+	KUNIT_EXPECT_FALSE(test, toaster_seq_after(5, 5));
+	KUNIT_EXPECT_FALSE(test, toaster_seq_after(4, 5));
 	/* Across the wrap. */
-	KUNIT_EXPECT_TRUE(test, toaster_seq_is_newer(0, 0xffff));
-	KUNIT_EXPECT_TRUE(test, toaster_seq_is_newer(3, 0xfff0));
-	KUNIT_EXPECT_FALSE(test, toaster_seq_is_newer(0xfff0, 3));
+	KUNIT_EXPECT_TRUE(test, toaster_seq_after(0, 0xffff));
+	KUNIT_EXPECT_TRUE(test, toaster_seq_after(3, 0xfff0));
+	KUNIT_EXPECT_FALSE(test, toaster_seq_after(0xfff0, 3));
+	/* Half the space ahead is the edge: after one way, not the other. */
+	KUNIT_EXPECT_TRUE(test, toaster_seq_after(0x7fff, 0));
+	KUNIT_EXPECT_FALSE(test, toaster_seq_after(0x8000, 0));
+}
+
+static void toaster_proto_rules_test(struct kunit *test)
+{
+	const struct toaster_request_desc *desc;
+	unsigned int i;
+
+	KUNIT_EXPECT_FALSE(test, toaster_darkness_valid(TOASTER_DARKNESS_MIN - 1));
+	KUNIT_EXPECT_TRUE(test, toaster_darkness_valid(TOASTER_DARKNESS_MIN));
+	KUNIT_EXPECT_TRUE(test, toaster_darkness_valid(TOASTER_DARKNESS_MAX));
+	KUNIT_EXPECT_FALSE(test, toaster_darkness_valid(TOASTER_DARKNESS_MAX + 1));
+
+	for (i = 0; i < TOASTER_STATE_COUNT; i++)
+		KUNIT_EXPECT_EQ(test, toaster_state_is_busy(i),
+				i == TOASTER_STATE_HEATING ||
+				i == TOASTER_STATE_TOASTING);
+	KUNIT_EXPECT_STREQ(test, toaster_request_name(TOASTER_REQ_GET_STATUS),
+			   "GET_STATUS");
+	KUNIT_EXPECT_NULL(test, toaster_request_name(0));
+	KUNIT_EXPECT_NULL(test, toaster_request_desc(0xff));
+	desc = toaster_request_desc(TOASTER_REQ_GET_INFO);
+	KUNIT_ASSERT_NOT_NULL(test, desc);
+	KUNIT_EXPECT_EQ(test, desc->dir, USB_DIR_IN);
+	KUNIT_EXPECT_EQ(test, desc->len, sizeof(struct toaster_wire_info));
+	desc = toaster_request_desc(TOASTER_REQ_SET_LOCK);
+	KUNIT_ASSERT_NOT_NULL(test, desc);
+	KUNIT_EXPECT_EQ(test, desc->dir, USB_DIR_OUT);
+	KUNIT_EXPECT_EQ(test, desc->len, 0);
+	/* The driver's own requests are the protocol's. */
+	for (i = 0; i < TOASTER_REQ_SLOTS; i++) {
+		desc = toaster_request_desc(i);
+		if (desc)
+			KUNIT_EXPECT_EQ(test, desc->request, i);
+	}
+}
+
+struct toaster_check_case {
+	const char *name;
+	enum toaster_state state;
+	bool locked;
+	enum toaster_command_op op;
+	unsigned int darkness;
+	int ret;
+};
+
+static const struct toaster_check_case toaster_check_cases[] = {
+	{ "toast when idle", TOASTER_STATE_IDLE, false, TOASTER_CMD_TOAST, 0, 0 },
+	{ "toast at 10 when done", TOASTER_STATE_DONE, false, TOASTER_CMD_TOAST, 10, 0 },
+	{ "toast at 11", TOASTER_STATE_IDLE, false, TOASTER_CMD_TOAST, 11, -EINVAL },
+	{ "toast when locked", TOASTER_STATE_IDLE, true, TOASTER_CMD_TOAST, 0, -EPERM },
+	{ "toast when heating", TOASTER_STATE_HEATING, false, TOASTER_CMD_TOAST, 0, -EBUSY },
+	{ "toast when toasting", TOASTER_STATE_TOASTING, false, TOASTER_CMD_TOAST, 3, -EBUSY },
+	{ "toast in the fault state", TOASTER_STATE_FAULT, false, TOASTER_CMD_TOAST, 0, -EIO },
+	/* Locked comes first: it is what the user can do something about. */
+	{ "toast locked and faulted", TOASTER_STATE_FAULT, true, TOASTER_CMD_TOAST, 0, -EPERM },
+	{ "darkness 1", TOASTER_STATE_IDLE, false, TOASTER_CMD_DARKNESS, 1, 0 },
+	{ "darkness 0", TOASTER_STATE_IDLE, false, TOASTER_CMD_DARKNESS, 0, -EINVAL },
+	{ "darkness 11", TOASTER_STATE_IDLE, false, TOASTER_CMD_DARKNESS, 11, -EINVAL },
+	/* A toast's darkness may change while it toasts, as the toaster allows. */
+	{ "darkness while toasting", TOASTER_STATE_TOASTING, false, TOASTER_CMD_DARKNESS, 4, 0 },
+	{ "cancel in the fault state", TOASTER_STATE_FAULT, false, TOASTER_CMD_CANCEL, 0, 0 },
+	{ "cancel when locked", TOASTER_STATE_TOASTING, true, TOASTER_CMD_CANCEL, 0, 0 },
+	{ "unlock when locked", TOASTER_STATE_IDLE, true, TOASTER_CMD_UNLOCK, 0, 0 },
+	{ "lock while toasting", TOASTER_STATE_TOASTING, false, TOASTER_CMD_LOCK, 0, 0 },
+};
+
+static void toaster_check_case_desc(const struct toaster_check_case *c,
+				    char *desc)
+{
+	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(toaster_check, toaster_check_cases, toaster_check_case_desc);
+
+/* What write(), the ioctls and sysfs all refuse before sending anything. */
+static void toaster_command_check_test(struct kunit *test)
+{
+	const struct toaster_check_case *c = test->param_value;
+	struct toaster_snapshot snap = {
+		.state = c->state,
+		.darkness = TOASTER_DARKNESS_DEFAULT,
+		.safety_lock = c->locked,
+	};
+	struct toaster_command cmd = { .op = c->op, .darkness = c->darkness };
+
+	KUNIT_EXPECT_EQ(test, toaster_command_check(&snap, &cmd), c->ret);
+}
+
+static void toaster_stream_plan_test(struct kunit *test)
+{
+	struct toaster_stream_plan plan;
+
+	KUNIT_EXPECT_EQ(test, toaster_stream_plan(&plan, 0, 1, 65536, 512), -EINVAL);
+	KUNIT_EXPECT_EQ(test, toaster_stream_plan(&plan, TOASTER_XFER_MAX + 1, 1,
+						  65536, 512), -EINVAL);
+	KUNIT_EXPECT_EQ(test, toaster_stream_plan(&plan, 512, 1, 65536, 0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, toaster_stream_plan(&plan, 512, 1, 256, 512), -EINVAL);
+	KUNIT_EXPECT_EQ(test, toaster_stream_plan(&plan, TOASTER_XFER_MAX,
+						  TOASTER_STREAM_MAX / TOASTER_XFER_MAX + 1,
+						  65536, 512), -EINVAL);
+	/* A call of the old ABI, its count field zero, is one transfer. */
+	KUNIT_ASSERT_EQ(test, toaster_stream_plan(&plan, 100, 0, 65536, 512), 0);
+	KUNIT_EXPECT_EQ(test, plan.count, 1);
+	KUNIT_EXPECT_EQ(test, plan.chunks, 1);
+	/* URBs are whole packets. */
+	KUNIT_ASSERT_EQ(test, toaster_stream_plan(&plan, 4096, 3, 1000, 512), 0);
+	KUNIT_EXPECT_EQ(test, plan.urb_size, 512);
+	KUNIT_EXPECT_EQ(test, plan.per_transfer, 8);
+	KUNIT_EXPECT_EQ(test, plan.chunks, 24);
+	KUNIT_ASSERT_EQ(test, toaster_stream_plan(&plan, TOASTER_XFER_MAX,
+						  TOASTER_STREAM_MAX / TOASTER_XFER_MAX,
+						  65536, 512), 0);
+}
+
+struct toaster_stream_case {
+	u32 len, count, urb_size;
+	u16 maxp;
+};
+
+static const struct toaster_stream_case toaster_stream_cases[] = {
+	{ 1, 3, 65536, 512 },		/* one short packet each */
+	{ 511, 2, 65536, 512 },
+	{ 512, 2, 65536, 512 },		/* one packet and a ZLP */
+	{ 4096, 4, 65536, 512 },
+	{ 65536, 2, 65536, 512 },	/* exactly one URB */
+	{ 65536, 2, 65024, 512 },	/* IN: a packet short of it */
+	{ 100000, 3, 65536, 512 },	/* ends short */
+	{ 1048576, 2, 65536, 512 },
+	{ 1000, 5, 4096, 64 },		/* full speed */
+	{ 192, 4, 4096, 64 },
+	{ 1023 * 5, 2, 4096, 1023 },	/* an odd packet size */
+};
+
+static void toaster_stream_case_desc(const struct toaster_stream_case *c,
+				     char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "%u x %u bytes, URBs of %u, maxp %u",
+		 c->count, c->len, c->urb_size, c->maxp);
+}
+
+KUNIT_ARRAY_PARAM(toaster_stream, toaster_stream_cases, toaster_stream_case_desc);
+
+/*
+ * Whatever the sizes, the chunks cover the buffer once, in order; only the
+ * one that ends a transfer may be short; a transfer of whole packets ends
+ * with a ZLP, whose echo needs a packet's room more.
+ */
+static void toaster_stream_chunk_test(struct kunit *test)
+{
+	const struct toaster_stream_case *c = test->param_value;
+	struct toaster_stream_plan plan;
+	struct toaster_chunk chunk;
+	u64 i, offset = 0, in_transfer = 0;
+
+	KUNIT_ASSERT_EQ(test, toaster_stream_plan(&plan, c->len, c->count,
+						  c->urb_size, c->maxp), 0);
+	for (i = 0; i < plan.chunks; i++) {
+		toaster_stream_chunk(&plan, i, &chunk);
+		KUNIT_EXPECT_EQ(test, chunk.offset, offset);
+		KUNIT_EXPECT_GT(test, chunk.len, 0);
+		KUNIT_EXPECT_LE(test, chunk.len, plan.urb_size);
+		offset += chunk.len;
+		in_transfer += chunk.len;
+		if (!chunk.last) {
+			KUNIT_EXPECT_EQ(test, chunk.len, plan.urb_size);
+			KUNIT_EXPECT_EQ(test, chunk.len % c->maxp, 0);
+			KUNIT_EXPECT_FALSE(test, chunk.zero_packet);
+			KUNIT_EXPECT_EQ(test, chunk.room, chunk.len);
+			continue;
+		}
+		KUNIT_EXPECT_EQ(test, in_transfer, c->len);
+		KUNIT_EXPECT_EQ(test, chunk.zero_packet, c->len % c->maxp == 0);
+		KUNIT_EXPECT_EQ(test, chunk.room,
+				chunk.len + (chunk.zero_packet ? c->maxp : 0));
+		in_transfer = 0;
+	}
+	KUNIT_EXPECT_EQ(test, offset, (u64)c->len * c->count);
+}
+
+static void toaster_chunk_received_test(struct kunit *test)
+{
+	struct toaster_chunk chunk = { .len = 4096, .room = 4608, .last = true };
+
+	KUNIT_EXPECT_EQ(test, toaster_chunk_received(&chunk, 4096), 0);
+	KUNIT_EXPECT_EQ(test, toaster_chunk_received(&chunk, 4095), -EIO);
+	KUNIT_EXPECT_EQ(test, toaster_chunk_received(&chunk, 0), -EIO);
+	KUNIT_EXPECT_EQ(test, toaster_chunk_received(&chunk, 4608), -EIO);
 }
 
 static void toaster_snapshot_equal_test(struct kunit *test)
@@ -337,6 +535,11 @@ static struct kunit_case toaster_logic_test_cases[] = {
 	KUNIT_CASE_PARAM(toaster_decode_bad_test, toaster_decode_bad_gen_params),
 	KUNIT_CASE(toaster_decode_garbage_test),
 	KUNIT_CASE(toaster_seq_test),
+	KUNIT_CASE(toaster_proto_rules_test),
+	KUNIT_CASE_PARAM(toaster_command_check_test, toaster_check_gen_params),
+	KUNIT_CASE(toaster_stream_plan_test),
+	KUNIT_CASE_PARAM(toaster_stream_chunk_test, toaster_stream_gen_params),
+	KUNIT_CASE(toaster_chunk_received_test),
 	KUNIT_CASE(toaster_snapshot_equal_test),
 	{}
 };
@@ -350,4 +553,8 @@ kunit_test_suite(toaster_logic_test_suite);
 
 MODULE_DESCRIPTION("KUnit tests for the USB toaster driver's logic");
 MODULE_LICENSE("GPL");
-MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
+/*
+ * MODULE_IMPORT_NS() takes a string since 6.13 and a bare word before it;
+ * both expand to this.
+ */
+MODULE_INFO(import_ns, "EXPORTED_FOR_KUNIT_TESTING");

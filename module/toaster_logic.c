@@ -4,15 +4,15 @@
  * KUnit can reach every branch of it without a device.
  */
 
-#include <linux/ctype.h>
 #include <linux/errno.h>
 #include <linux/kernel.h>
+#include <linux/math64.h>
 #include <linux/string.h>
 #include <kunit/visibility.h>
 
 #include <asm/byteorder.h>
 
-#include "toaster.h"
+#include "toaster_logic.h"
 #include "toaster_ioctl.h"
 
 struct toaster_word {
@@ -20,18 +20,28 @@ struct toaster_word {
 	size_t len;
 };
 
+/*
+ * ASCII's blanks only: the kernel's isspace() also takes Latin-1's
+ * no-break space (0xa0), so "toast\xa05" would have been a toast.
+ */
+static bool toaster_is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' ||
+	       c == '\v' || c == '\f';
+}
+
 /* Splits off the next blank-separated word; false at the end of the text. */
 static bool toaster_next_word(const char **pos, const char *end,
 			      struct toaster_word *word)
 {
 	const char *p = *pos;
 
-	while (p < end && isspace(*p))
+	while (p < end && toaster_is_blank(*p))
 		p++;
 	if (p == end)
 		return false;
 	word->text = p;
-	while (p < end && !isspace(*p))
+	while (p < end && !toaster_is_blank(*p))
 		p++;
 	word->len = p - word->text;
 	*pos = p;
@@ -53,11 +63,11 @@ static int toaster_parse_darkness(const struct toaster_word *word,
 	if (word->len > 2)
 		return -EINVAL;
 	for (i = 0; i < word->len; i++) {
-		if (!isdigit(word->text[i]))
+		if (word->text[i] < '0' || word->text[i] > '9')
 			return -EINVAL;
 		value = value * 10 + (word->text[i] - '0');
 	}
-	if (value < TOASTER_DARKNESS_MIN || value > TOASTER_DARKNESS_MAX)
+	if (!toaster_darkness_valid(value))
 		return -EINVAL;
 	*darkness = value;
 	return 0;
@@ -116,6 +126,44 @@ int toaster_parse_command(const char *buf, size_t len,
 EXPORT_SYMBOL_IF_KUNIT(toaster_parse_command);
 
 /**
+ * toaster_command_check() - whether the toaster can take a command now
+ * @snap: what the driver knows of it
+ * @cmd: the command, from write(), an ioctl or sysfs
+ *
+ * The rules are applied here, once, before anything is sent, so that a
+ * command the toaster would refuse never goes over the wire and every
+ * interface refuses it the same way.
+ *
+ * Return: 0; -EINVAL for a darkness out of range; for a toast, -EPERM
+ * while the safety lock is on, -EBUSY while one is in progress, -EIO while
+ * the toaster is in its fault state (cancel clears it).
+ */
+int toaster_command_check(const struct toaster_snapshot *snap,
+			  const struct toaster_command *cmd)
+{
+	switch (cmd->op) {
+	case TOASTER_CMD_TOAST:
+		if (cmd->darkness && !toaster_darkness_valid(cmd->darkness))
+			return -EINVAL;
+		if (snap->safety_lock)
+			return -EPERM;
+		if (toaster_state_is_busy(snap->state))
+			return -EBUSY;
+		if (snap->state == TOASTER_STATE_FAULT)
+			return -EIO;
+		return 0;
+	case TOASTER_CMD_DARKNESS:
+		return toaster_darkness_valid(cmd->darkness) ? 0 : -EINVAL;
+	case TOASTER_CMD_CANCEL:
+	case TOASTER_CMD_LOCK:
+	case TOASTER_CMD_UNLOCK:
+		return 0;
+	}
+	return -EINVAL;
+}
+EXPORT_SYMBOL_IF_KUNIT(toaster_command_check);
+
+/**
  * toaster_format_status() - the text a read() of /dev/toasterN returns
  * @snap: the status
  * @buf: where to write it
@@ -150,39 +198,25 @@ EXPORT_SYMBOL_IF_KUNIT(toaster_format_status);
 int toaster_decode_status(const void *buf, size_t len,
 			  struct toaster_snapshot *snap)
 {
-	const struct toaster_wire_status *wire = buf;
+	struct toaster_host_status host;
 
-	if (len != sizeof(*wire))
+	if (len != sizeof(struct toaster_wire_status) ||
+	    !toaster_wire_status_valid(buf))
 		return -EPROTO;
-	if (wire->state >= TOASTER_STATE_COUNT)
-		return -EPROTO;
-	if (wire->darkness < TOASTER_DARKNESS_MIN ||
-	    wire->darkness > TOASTER_DARKNESS_MAX)
-		return -EPROTO;
+	toaster_wire_status_decode(buf, &host);
 
-	snap->state = wire->state;
-	snap->darkness = wire->darkness;
-	snap->safety_lock = wire->flags & TOASTER_FLAG_LOCKED;
-	snap->loopback = wire->flags & TOASTER_FLAG_LOOPBACK;
-	snap->temperature_c = (s16)le16_to_cpu(wire->temperature_c);
-	snap->seq = le16_to_cpu(wire->seq);
-	snap->remaining_ms = le32_to_cpu(wire->remaining_ms);
-	snap->toasts = le32_to_cpu(wire->toasts);
-	snap->errors = le32_to_cpu(wire->errors);
+	snap->state = host.state;
+	snap->darkness = host.darkness;
+	snap->safety_lock = host.flags & TOASTER_FLAG_LOCKED;
+	snap->loopback = host.flags & TOASTER_FLAG_LOOPBACK;
+	snap->temperature_c = host.temperature_c;
+	snap->seq = host.seq;
+	snap->remaining_ms = host.remaining_ms;
+	snap->toasts = host.toasts;
+	snap->errors = host.errors;
 	return 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(toaster_decode_status);
-
-/*
- * Whether a status numbered @seq came after one numbered @than, across the
- * 16-bit wrap.  Equal counts as newer: a refresh of the same status is
- * harmless, and a device that never counts still gets through.
- */
-bool toaster_seq_is_newer(u16 seq, u16 than)
-{
-	return (s16)(seq - than) >= 0;
-}
-EXPORT_SYMBOL_IF_KUNIT(toaster_seq_is_newer);
 
 /* Field by field: a structure's padding is not ours to compare. */
 bool toaster_snapshot_equal(const struct toaster_snapshot *a,
@@ -199,21 +233,24 @@ EXPORT_SYMBOL_IF_KUNIT(toaster_snapshot_equal);
 /**
  * toaster_cache_take() - offer a decoded status to the cache
  * @cache: the cache, under the caller's lock
- * @snap: the status
- * @authoritative: a GET_STATUS reply rather than a notification
+ * @snap: the status: a notification or a GET_STATUS reply
+ * @resync: a GET_STATUS reply read to learn the device's count afresh,
+ *	    after probe, a reset or a reset-resume
  * @take: what happened, for the caller to act on
  *
- * A notification older than what we hold is dropped: a GET_STATUS reply may
- * overtake one in flight.  A GET_STATUS reply is always taken, since it is
- * the device's word now, which also lets a device that lost its count
- * (reset, power loss) be believed again.
+ * A status older than what we hold is dropped, reply or notification: a
+ * notification can overtake the reply to a request sent before it, and
+ * believing that reply would put the cache back in the past for good (say
+ * at "toasting", with a PM reference held, after the toast is done).  Equal
+ * is taken: a refresh of the same status is harmless.  Only a resync is
+ * believed whatever its count: the device may have restarted it.
  */
 void toaster_cache_take(struct toaster_status_cache *cache,
-			const struct toaster_snapshot *snap, bool authoritative,
+			const struct toaster_snapshot *snap, bool resync,
 			struct toaster_take *take)
 {
 	*take = (struct toaster_take){ .pm = TOASTER_PM_KEEP };
-	if (!authoritative && !toaster_seq_is_newer(snap->seq, cache->status.seq)) {
+	if (!resync && toaster_seq_after(cache->status.seq, snap->seq)) {
 		take->result = -EALREADY;
 		return;
 	}
@@ -222,7 +259,7 @@ void toaster_cache_take(struct toaster_status_cache *cache,
 	if (take->changed)
 		cache->gen++;
 	/* No autosuspend in the middle of a toast, files open or not. */
-	if (toaster_is_busy(snap->state) != cache->pm_busy) {
+	if (toaster_state_is_busy(snap->state) != cache->pm_busy) {
 		cache->pm_busy = !cache->pm_busy;
 		take->pm = cache->pm_busy ? TOASTER_PM_GET : TOASTER_PM_PUT;
 	}
@@ -237,15 +274,20 @@ EXPORT_SYMBOL_IF_KUNIT(toaster_cache_take);
  * @len: its actual length
  * @take: what became of it
  *
- * The completion handler is this plus carrying out @take and resubmitting,
- * so everything it decides is testable without a device.
+ * The completion handler is this plus carrying out @take and the returned
+ * action, so everything it decides is testable without a device.
  *
- * Return: whether to resubmit.  Not after a kill, a poison or an unplug;
- * after any other error the endpoint is still ours, and the next
- * notification may well arrive.
+ * Return: what to do with the URB.  Stop after a kill, a poison or an
+ * unplug.  A stall halts the endpoint until the host clears it, which
+ * needs process context.  Other errors leave the endpoint ours and the
+ * next notification may well arrive, but a device that fails every
+ * transfer would have us resubmit at bus rate forever: after the first,
+ * each further error in a row waits twice as long, up to a second
+ * (cache->int_delay_ms).
  */
-bool toaster_int_receive(struct toaster_status_cache *cache, int urb_status,
-			 const void *buf, size_t len, struct toaster_take *take)
+enum toaster_int_action toaster_int_receive(struct toaster_status_cache *cache,
+					    int urb_status, const void *buf,
+					    size_t len, struct toaster_take *take)
 {
 	struct toaster_snapshot snap;
 
@@ -257,14 +299,91 @@ bool toaster_int_receive(struct toaster_status_cache *cache, int urb_status,
 	case -ECONNRESET:
 	case -ENOENT:
 	case -ESHUTDOWN:
-		return false;
+		return TOASTER_INT_STOP;
+	case -EPIPE:
+		cache->int_errors = 0;
+		return TOASTER_INT_CLEAR_HALT;
 	default:
-		return true;
+		if (cache->int_errors++ == 0)
+			return TOASTER_INT_RESUBMIT;
+		cache->int_delay_ms = min(1U << min(cache->int_errors - 2, 10U),
+					  TOASTER_INT_BACKOFF_MAX_MS);
+		return TOASTER_INT_RETRY_LATER;
 	}
 
+	cache->int_errors = 0;
 	take->result = toaster_decode_status(buf, len, &snap);
 	if (!take->result)
 		toaster_cache_take(cache, &snap, false, take);
-	return true;
+	return TOASTER_INT_RESUBMIT;
 }
 EXPORT_SYMBOL_IF_KUNIT(toaster_int_receive);
+
+/**
+ * toaster_stream_plan() - check a stream of transfers and plan its URBs
+ * @plan: filled in on success
+ * @len: bytes per transfer, 1 to TOASTER_XFER_MAX
+ * @count: transfers, 0 for one; at most TOASTER_STREAM_MAX bytes in all
+ * @urb_size: the most an URB may carry, at least one packet
+ * @maxp: the endpoint's packet size, not 0
+ *
+ * Each transfer is cut into URBs of @urb_size, rounded down to whole
+ * packets, and what is left: only the URB that ends a transfer may end
+ * with a short packet, so the toaster sees the transfer end there and
+ * nowhere else.
+ *
+ * Return: 0, or -EINVAL with nothing planned.
+ */
+int toaster_stream_plan(struct toaster_stream_plan *plan, u32 len, u32 count,
+			u32 urb_size, u16 maxp)
+{
+	if (!count)
+		count = 1;
+	if (!len || len > TOASTER_XFER_MAX || !maxp || urb_size < maxp ||
+	    (u64)len * count > TOASTER_STREAM_MAX)
+		return -EINVAL;
+	plan->len = len;
+	plan->count = count;
+	plan->maxp = maxp;
+	plan->urb_size = rounddown(urb_size, maxp);
+	plan->per_transfer = DIV_ROUND_UP(len, plan->urb_size);
+	plan->chunks = (u64)plan->per_transfer * count;
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(toaster_stream_plan);
+
+/**
+ * toaster_stream_chunk() - the share of URB number @index, 0 first
+ * @plan: the stream's plan
+ * @index: below plan->chunks
+ * @chunk: filled in
+ */
+void toaster_stream_chunk(const struct toaster_stream_plan *plan, u64 index,
+			  struct toaster_chunk *chunk)
+{
+	u64 transfer;
+	u32 part, start;
+
+	transfer = div_u64_rem(index, plan->per_transfer, &part);
+	start = part * plan->urb_size;
+	chunk->offset = transfer * plan->len + start;
+	chunk->len = min(plan->urb_size, plan->len - start);
+	chunk->last = part == plan->per_transfer - 1;
+	chunk->zero_packet = chunk->last && !(plan->len % plan->maxp);
+	chunk->room = chunk->len + (chunk->zero_packet ? plan->maxp : 0);
+}
+EXPORT_SYMBOL_IF_KUNIT(toaster_stream_chunk);
+
+/**
+ * toaster_chunk_received() - judge what an IN URB of the echo brought
+ * @chunk: what it was for
+ * @actual: the bytes it received
+ *
+ * Return: 0 if exactly the chunk came back, -EIO for an echo that ended
+ * early or ran on: the toaster did not echo what was sent.
+ */
+int toaster_chunk_received(const struct toaster_chunk *chunk, u32 actual)
+{
+	return actual == chunk->len ? 0 : -EIO;
+}
+EXPORT_SYMBOL_IF_KUNIT(toaster_chunk_received);

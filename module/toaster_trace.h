@@ -18,32 +18,30 @@
 #include "toaster_proto.h"
 
 #define TOASTER_TRACE_NAME_LEN	32
+/* The longest request name of TOASTER_REQUESTS(), and its NUL. */
+#define TOASTER_TRACE_REQ_LEN	16
 
 TRACE_EVENT(toaster_request,
 	    TP_PROTO(struct usb_interface *intf, u8 request, u16 value,
 		     u16 size, int ret),
 	    TP_ARGS(intf, request, value, size, ret),
 	    TP_STRUCT__entry(__array(char, name, TOASTER_TRACE_NAME_LEN)
+			     __array(char, request_name, TOASTER_TRACE_REQ_LEN)
 			     __field(u8, request)
 			     __field(u16, value)
 			     __field(u16, size)
 			     __field(int, ret)),
 	    TP_fast_assign(strscpy(__entry->name, dev_name(&intf->dev),
 				   TOASTER_TRACE_NAME_LEN);
+			   strscpy(__entry->request_name,
+				   toaster_request_name(request) ?: "?",
+				   TOASTER_TRACE_REQ_LEN);
 			   __entry->request = request;
 			   __entry->value = value;
 			   __entry->size = size;
 			   __entry->ret = ret;),
 	    TP_printk("%s %s value=%u size=%u ret=%d", __entry->name,
-		      __print_symbolic(__entry->request,
-				       { TOASTER_REQ_GET_INFO, "GET_INFO" },
-				       { TOASTER_REQ_GET_STATUS, "GET_STATUS" },
-				       { TOASTER_REQ_SET_DARKNESS, "SET_DARKNESS" },
-				       { TOASTER_REQ_TOAST, "TOAST" },
-				       { TOASTER_REQ_CANCEL, "CANCEL" },
-				       { TOASTER_REQ_SET_LOCK, "SET_LOCK" },
-				       { TOASTER_REQ_SET_LOOPBACK, "SET_LOOPBACK" }),
-		      __entry->value, __entry->size, __entry->ret)
+		      __entry->request_name, __entry->value, __entry->size, __entry->ret)
 );
 
 TRACE_EVENT(toaster_bulk,
@@ -66,6 +64,11 @@ TRACE_EVENT(toaster_bulk,
 		      __entry->actual, __entry->ret)
 );
 
+/*
+ * Every completion of the interrupt URB.  @wire is the packet if it is one
+ * whole status, else NULL and the status fields read 0, so that no stale
+ * byte of the buffer is recorded.
+ */
 TRACE_EVENT(toaster_notify,
 	    TP_PROTO(struct usb_interface *intf, int status, u32 len,
 		     const struct toaster_wire_status *wire, int result),
@@ -82,10 +85,11 @@ TRACE_EVENT(toaster_notify,
 				   TOASTER_TRACE_NAME_LEN);
 			   __entry->status = status;
 			   __entry->len = len;
-			   __entry->state = wire->state;
-			   __entry->event = wire->event;
-			   __entry->temperature_c = (s16)le16_to_cpu(wire->temperature_c);
-			   __entry->seq = le16_to_cpu(wire->seq);
+			   __entry->state = wire ? wire->state : 0;
+			   __entry->event = wire ? wire->event : 0;
+			   __entry->temperature_c =
+				   wire ? (s16)le16_to_cpu(wire->temperature_c) : 0;
+			   __entry->seq = wire ? le16_to_cpu(wire->seq) : 0;
 			   __entry->result = result;),
 	    TP_printk("%s status=%d len=%u state=%u event=%u temperature_c=%d seq=%u result=%d",
 		      __entry->name, __entry->status, __entry->len,

@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "toaster_clock.h"
 #include "toasterctl_lib.h"
 
 #define TOASTERCTL_SYSFS_CLASS	"/sys/class/usbmisc"
@@ -30,6 +31,8 @@
 #define TOASTERCTL_DEV_LINK	"/dev/toaster"
 #define TOASTERCTL_DEV_FIRST	"/dev/toaster0"
 #define TOASTERCTL_BAR_WIDTH	30
+/* Where --help's descriptions begin. */
+#define TOASTERCTL_USAGE_COLUMN	20
 /* How often a tty's bar counts the time down between notifications. */
 #define TOASTERCTL_TICK_MS	250
 /* A plain PGM of TOASTER_BURN_MAX pixels with generous comments fits. */
@@ -43,19 +46,11 @@ static void toasterctl_usage(FILE *f)
 	fprintf(f,
 		"usage: toasterctl [-d DEVICE] [--json] COMMAND [ARG]\n"
 		"\n"
-		"commands:\n"
-		"  status            state, darkness, temperature, time left, lock, counters\n"
-		"  info              model, serial, firmware and protocol version, slots\n"
-		"  toast [N]         start a toast (darkness N, %d..%d; default: the current\n"
-		"                    one) and show its progress until it pops, is cancelled\n"
-		"                    or faults; --no-wait (-n) returns once it has started\n"
-		"  cancel            pop the toast up now\n"
-		"  lock | unlock     the safety lock: no toast starts while it is on\n"
-		"  darkness N        set the darkness, %d..%d\n"
-		"  watch             print every status change until SIGINT or SIGTERM\n"
-		"  list              every toaster: node, serial, model, state (from sysfs)\n"
-		"  burn FILE         send a PGM image (P5 or P2, maxval <= 255, at most %d\n"
-		"                    pixels) as a burn pattern: black burns darkest\n"
+		"commands:\n");
+	toaster_cli_usage(f, toasterctl_cmds, TOASTERCTL_USAGE_COLUMN);
+	fprintf(f,
+		"\n"
+		"N is a darkness, %d to %d; a burn FILE has at most %d pixels.\n"
 		"\n"
 		"options:\n"
 		"  -d, --device DEV  the toaster: a path, a name (toaster1) or a number (1).\n"
@@ -80,7 +75,6 @@ static void toasterctl_usage(FILE *f)
 		"  6    toast: the toaster faulted\n"
 		"  7    burn: the file is unreadable, malformed or too large\n"
 		"  130  toast: interrupted (SIGINT/SIGTERM) while waiting; it goes on\n",
-		TOASTER_DARKNESS_MIN, TOASTER_DARKNESS_MAX,
 		TOASTER_DARKNESS_MIN, TOASTER_DARKNESS_MAX, TOASTER_BURN_MAX,
 		TOASTERCTL_DEV_LINK, TOASTERCTL_DEV_FIRST);
 }
@@ -224,14 +218,6 @@ static void toasterctl_catch_signals(sigset_t *waitmask)
 	sigdelset(waitmask, SIGTERM);
 }
 
-static int64_t toasterctl_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /*
  * Waits for the next status change (or a tick, if @tick_ms >= 0) and
  * fetches the status.  Returns 0 with *@changed telling which, EINTR on
@@ -317,11 +303,6 @@ static int toasterctl_cmd_watch(int fd, const char *dev, bool json)
 	}
 }
 
-static bool toasterctl_toast_over(uint32_t state)
-{
-	return state != TOASTER_STATE_HEATING && state != TOASTER_STATE_TOASTING;
-}
-
 static void toasterctl_draw_bar(const struct toaster_status *st, uint32_t total_ms)
 {
 	struct toasterctl_buf b;
@@ -355,7 +336,7 @@ static int toasterctl_cmd_toast(int fd, const char *dev, const struct toasterctl
 	err = toasterctl_get_status(fd, &st);
 	if (err)
 		return toasterctl_fail(dev, err);
-	got_at = toasterctl_now_ms();
+	got_at = toaster_now_ms();
 	last_state = st.state;
 	shown_st = st;
 	total_ms = st.remaining_ms;
@@ -367,7 +348,7 @@ static int toasterctl_cmd_toast(int fd, const char *dev, const struct toasterctl
 		toasterctl_print_line(&st);
 	fflush(stdout);
 
-	while (!toasterctl_toast_over(st.state)) {
+	while (toaster_state_is_busy(st.state)) {
 		err = toasterctl_next_status(fd, &waitmask, tty ? TOASTERCTL_TICK_MS : -1,
 					     &st, &changed);
 		if (err) {
@@ -382,20 +363,20 @@ static int toasterctl_cmd_toast(int fd, const char *dev, const struct toasterctl
 			return toasterctl_fail(dev, err);
 		}
 		if (changed) {
-			got_at = toasterctl_now_ms();
+			got_at = toaster_now_ms();
 			if (st.remaining_ms > total_ms)
 				total_ms = st.remaining_ms;
 		}
 		if (tty) {
 			struct toaster_status est = st;
-			int64_t gone = toasterctl_now_ms() - got_at;
+			int64_t gone = toaster_now_ms() - got_at;
 
 			/*
 			 * Between notifications the toaster says nothing
 			 * (its temperature holds while it toasts), so count
 			 * the time down here rather than freeze the bar.
 			 */
-			if (!toasterctl_toast_over(st.state))
+			if (toaster_state_is_busy(st.state))
 				est.remaining_ms = gone >= st.remaining_ms ? 0 :
 						   st.remaining_ms - (uint32_t)gone;
 			toasterctl_draw_bar(&est, total_ms);
@@ -655,8 +636,12 @@ int main(int argc, char *argv[])
 	}
 
 	dev = toasterctl_device(args.device, devbuf, sizeof(devbuf));
-	/* Looking needs only read access; a write() command needs write access. */
-	flags = args.cmd == TOASTERCTL_CMD_DARKNESS ? O_RDWR : O_RDONLY;
+	/*
+	 * Looking needs only read access; changing anything, by write() or
+	 * ioctl, needs write access, as the driver has it.
+	 */
+	flags = args.cmd == TOASTERCTL_CMD_STATUS || args.cmd == TOASTERCTL_CMD_INFO ||
+		args.cmd == TOASTERCTL_CMD_WATCH ? O_RDONLY : O_RDWR;
 	fd = open(dev, flags | O_CLOEXEC);
 	if (fd < 0) {
 		free(img.map);

@@ -26,44 +26,56 @@ disconnects() {
 
 gadget_ctl clear
 reset_toaster
-command_ok "darkness 6"
 
-# --- unplug, plug ---------------------------------------------------------
-gone=$(disconnects)
-gadget_ctl unplug
-wait_for_device_gone 10 || fail "$TOASTER_DEV still there 10 s after unplug"
-(($(disconnects) > gone)) || fail "the driver did not log 'now disconnected'"
-# Twice is harmless.
-gadget_ctl unplug
-gadget_ctl plug
-wait_for_device 30 || fail "$TOASTER_DEV not back 30 s after plug"
-# A new device to the driver, the same toaster: it kept the darkness.
-expect_status darkness 6
-command_ok "darkness 5"
-expect_status darkness 5
+case_unplug_and_plug_keep_the_toasters_state() {
+	local gone
 
-# --- unplug-when-toasting: the cable goes as the toast starts toasting ------
-gadget_ctl "fault unplug-when-toasting 2000"
-read_status
-toasts=${STATUS[toasts]}
-command_ok "toast 1"
-wait_for_device_gone 60 || fail "$TOASTER_DEV still there: no unplug when toasting"
-echo "unplug-when-toasting: gone mid-toast"
-wait_for_device 30 || fail "$TOASTER_DEV not back after unplug-when-toasting=2000"
-gadget_ctl "clear unplug-when-toasting"
-# The toast went on without the host: toasting still, or done by now.
-read_status
-[[ ${STATUS[state]} =~ ^(toasting|done)$ ]] || fail "after the replug: state ${STATUS[state]}"
-wait_for_status state "done" 600
-expect_status toasts $((toasts + 1))
+	command_ok "darkness 6"
+	gone=$(disconnects)
+	gadget_ctl unplug
+	wait_for_device_gone 10 || fail "$TOASTER_DEV still there 10 s after unplug"
+	(($(disconnects) > gone)) || fail "the driver did not log 'now disconnected'"
+	# Twice is harmless.
+	gadget_ctl unplug
+	gadget_ctl plug
+	wait_for_device 30 || fail "$TOASTER_DEV not back 30 s after plug"
+	# A new device to the driver, the same toaster: it kept the darkness.
+	expect_status darkness 6
+	command_ok "darkness 5"
+	expect_status darkness 5
+}
+
+# The cable goes as the toast starts toasting, and comes back after MS.
+case_unplug_when_toasting_the_toast_goes_on() {
+	local toasts
+
+	gadget_ctl "fault unplug-when-toasting 2000"
+	read_status
+	toasts=${STATUS[toasts]}
+	command_ok "toast 1"
+	wait_for_device_gone 60 || fail "$TOASTER_DEV still there: no unplug when toasting"
+	echo "unplug-when-toasting: gone mid-toast"
+	wait_for_device 30 || fail "$TOASTER_DEV not back after unplug-when-toasting=2000"
+	gadget_ctl "clear unplug-when-toasting"
+	# The toast went on without the host: toasting still, or done by now.
+	read_status
+	[[ ${STATUS[state]} =~ ^(toasting|done)$ ]] || fail "after the replug: state ${STATUS[state]}"
+	wait_for_status state "done" 600
+	expect_status toasts $((toasts + 1))
+}
 
 # Without MS the toaster stays unplugged until told.
-gadget_ctl "fault unplug-when-toasting"
-command_ok "toast 1"
-wait_for_device_gone 60 || fail "$TOASTER_DEV still there: no unplug when toasting"
-sleep 1
-[ ! -e "$TOASTER_DEV" ] || fail "$TOASTER_DEV came back by itself"
-gadget_ctl plug
-wait_for_device 30 || fail "$TOASTER_DEV not back 30 s after plug"
-gadget_ctl clear
-reset_toaster
+case_unplug_when_toasting_waits_for_plug() {
+	gadget_ctl "fault unplug-when-toasting"
+	command_ok "toast 1"
+	wait_for_device_gone 60 || fail "$TOASTER_DEV still there: no unplug when toasting"
+	sleep 1
+	[ ! -e "$TOASTER_DEV" ] || fail "$TOASTER_DEV came back by itself"
+	gadget_ctl plug
+	wait_for_device 30 || fail "$TOASTER_DEV not back 30 s after plug"
+	gadget_ctl clear
+	reset_toaster
+}
+
+toaster_cases unplug_and_plug_keep_the_toasters_state \
+	unplug_when_toasting_the_toast_goes_on unplug_when_toasting_waits_for_plug

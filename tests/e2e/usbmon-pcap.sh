@@ -9,7 +9,6 @@ set -euo pipefail
 . "$(dirname "$0")/../lib.sh"
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
-header=$root/include/toaster_proto.h
 
 # What runs under the capture: scripts/usb-capture calls this script back.
 if [ "${1:-}" = drive ]; then
@@ -30,37 +29,6 @@ if ! command -v tshark >/dev/null || ! command -v dumpcap >/dev/null; then
 	exit 4
 fi
 
-# A number from the header, whether a #define or an enum member.
-proto_value() {
-	local line
-	while read -r line; do
-		if [[ $line =~ ^(#define[[:space:]]+)?$1[[:space:]]*=?[[:space:]]*(0x[0-9a-fA-F]+|[0-9]+) ]]; then
-			echo $((BASH_REMATCH[2]))
-			return 0
-		fi
-	done <"$header"
-	fail "no $1 in $header"
-}
-
-# The size of a wire structure, from its fields' types: no padding, as the
-# header promises.
-proto_struct_size() {
-	local line size=0 inside=0
-	while read -r line; do
-		if [ $inside -eq 0 ]; then
-			[ "$line" = "struct $1 {" ] && inside=1
-			continue
-		fi
-		case $line in
-		"};"*) echo $size; return 0 ;;
-		__u8*) size=$((size + 1)) ;;
-		__le16*) size=$((size + 2)) ;;
-		__le32*) size=$((size + 4)) ;;
-		esac
-	done <"$header"
-	fail "no struct $1 in $header"
-}
-
 # The toaster's interrupt IN endpoint, from its descriptors as sysfs has
 # them: the protocol fixes the kinds of endpoint, not their numbers.
 int_in_address() {
@@ -74,8 +42,8 @@ int_in_address() {
 	fail "no interrupt IN endpoint under $1"
 }
 
-req_toast=$(proto_value TOASTER_REQ_TOAST)
-status_size=$(proto_struct_size toaster_wire_status)
+req_toast=$(toaster_proto TOASTER_REQ_TOAST)
+status_size=$(toaster_proto TOASTER_WIRE_STATUS_SIZE)
 intf=/sys/class/usbmisc/${TOASTER_DEV##*/}/device
 ep_int_in=$(int_in_address "$intf")
 usbdev=$intf/..
@@ -90,86 +58,90 @@ mkdir -p "$out"
 errors=$(mktemp)
 trap 'rm -f "$errors"' EXIT
 
-reset_toaster
-ms() { local t=${EPOCHREALTIME//[.,]/}; echo $((t / 1000)); }
+case_a_toast_captured_dissects_cleanly() {
+	local t0 t1 t2 t3 frames=0 toasts=0 notifications=0 int_other=0 line
+	local -a bad=() lines
 
-t0=$(ms)
-"$root/scripts/usb-capture" -o "$pcap" -- "$0" drive ||
-	fail "the capture of a toast failed (exit status $?)"
-t1=$(ms)
-echo "capture: $pcap (bus $busnum, toaster at address $devnum), $((t1 - t0)) ms"
+	reset_toaster
 
-# Every packet, fully dissected, as Wireshark's packet details show it.
-# One tshark only: under TCG its start alone takes seconds, so the checks
-# below read this text rather than asking tshark again for fields.
-tshark -r "$pcap" -V >"$decoded" 2>"$errors" ||
-	fail "tshark cannot read $pcap: $(<"$errors")"
-t2=$(ms)
-echo "tshark -r $pcap -V: $((t2 - t1)) ms, decoded into $decoded"
+	t0=$(now_ms)
+	"$root/scripts/usb-capture" -o "$pcap" -- "$0" drive ||
+		fail "the capture of a toast failed (exit status $?)"
+	t1=$(now_ms)
+	echo "capture: $pcap (bus $busnum, toaster at address $devnum), $((t1 - t0)) ms"
 
-# The fields of one URB, as tshark -V prints them under "USB URB" and
-# "Setup Data"; judge() counts the frame once the next one begins.
-frames=0 toasts=0 notifications=0 int_other=0
-bad=()
-new_urb() { urb='' type='' ep='' dev='' bus='' status='' len='' rtype='' breq=''; }
-new_urb
-judge() {
-	[ "$bus" = "$busnum" ] && [ "$dev" = "$devnum" ] || return 0
-	# TOAST: a vendor request (bmRequestType type bits 0x40) submitted.
-	if [ "$urb" = S ] && [ "$type" = 0x02 ] && [ "$breq" = "$req_toast" ] &&
-		[ $((rtype & 0x60)) -eq $((0x40)) ]; then
-		toasts=$((toasts + 1))
-	fi
-	# A notification: an interrupt IN transfer completed on the toaster's
-	# interrupt endpoint, carrying one status.
-	if [ "$urb" = C ] && [ "$type" = 0x01 ] && [ "$status" = 0 ] &&
-		[ $((ep)) -eq "$ep_int_in" ]; then
-		if [ "$len" = "$status_size" ]; then
-			notifications=$((notifications + 1))
-		else
-			int_other=$((int_other + 1))
+	# Every packet, fully dissected, as Wireshark's packet details show it.
+	# One tshark only: under TCG its start alone takes seconds, so the checks
+	# below read this text rather than asking tshark again for fields.
+	tshark -r "$pcap" -V >"$decoded" 2>"$errors" ||
+		fail "tshark cannot read $pcap: $(<"$errors")"
+	t2=$(now_ms)
+	echo "tshark -r $pcap -V: $((t2 - t1)) ms, decoded into $decoded"
+
+	# The fields of one URB, as tshark -V prints them under "USB URB" and
+	# "Setup Data"; judge() counts the frame once the next one begins.
+	new_urb() { urb='' type='' ep='' dev='' bus='' status='' len='' rtype='' breq=''; }
+	new_urb
+	judge() {
+		[ "$bus" = "$busnum" ] && [ "$dev" = "$devnum" ] || return 0
+		# TOAST: a vendor request (bmRequestType type bits 0x40) submitted.
+		if [ "$urb" = S ] && [ "$type" = 0x02 ] && [ "$breq" = "$req_toast" ] &&
+			[ $((rtype & 0x60)) -eq $((0x40)) ]; then
+			toasts=$((toasts + 1))
 		fi
-	fi
-	return 0
-}
-# One read of the whole text: line by line would be a round trip to the
-# host's file system for every line.
-mapfile -t lines <"$decoded"
-for line in "${lines[@]}"; do
-	case $line in
-	"Frame "[0-9]*)
-		judge
-		frames=$((frames + 1))
-		new_urb
-		;;
-	*Malformed* | *"Expert Info (Error"* | *"Dissector bug"*)
-		bad+=("frame $frames: ${line#"${line%%[! ]*}"}")
-		;;
-	"    URB type: "*) urb=${line: -3:1} ;;
-	"    URB transfer type: "*) type=${line##*\(}; type=${type%\)} ;;
-	"    Endpoint: "*) ep=${line#*: }; ep=${ep%%,*} ;;
-	"    Device: "*) dev=${line#*: } ;;
-	"    URB bus id: "*) bus=${line#*: } ;;
-	"    URB status: "*) status=${line##*\(}; status=${status%\)} ;;
-	"    Data length [bytes]: "*) len=${line#*: } ;;
-	"    bmRequestType: "*) rtype=${line#*: } ;;
-	"    bRequest: "*) breq=${line##*[ (]}; breq=${breq%\)} ;;
-	esac
-done
-judge
-t3=$(ms)
+		# A notification: an interrupt IN transfer completed on the toaster's
+		# interrupt endpoint, carrying one status.
+		if [ "$urb" = C ] && [ "$type" = 0x01 ] && [ "$status" = 0 ] &&
+			[ $((ep)) -eq "$ep_int_in" ]; then
+			if [ "$len" = "$status_size" ]; then
+				notifications=$((notifications + 1))
+			else
+				int_other=$((int_other + 1))
+			fi
+		fi
+		return 0
+	}
+	# One read of the whole text: line by line would be a round trip to the
+	# host's file system for every line.
+	mapfile -t lines <"$decoded"
+	for line in "${lines[@]}"; do
+		case $line in
+		"Frame "[0-9]*)
+			judge
+			frames=$((frames + 1))
+			new_urb
+			;;
+		*Malformed* | *"Expert Info (Error"* | *"Dissector bug"*)
+			bad+=("frame $frames: ${line#"${line%%[! ]*}"}")
+			;;
+		"    URB type: "*) urb=${line: -3:1} ;;
+		"    URB transfer type: "*) type=${line##*\(}; type=${type%\)} ;;
+		"    Endpoint: "*) ep=${line#*: }; ep=${ep%%,*} ;;
+		"    Device: "*) dev=${line#*: } ;;
+		"    URB bus id: "*) bus=${line#*: } ;;
+		"    URB status: "*) status=${line##*\(}; status=${status%\)} ;;
+		"    Data length [bytes]: "*) len=${line#*: } ;;
+		"    bmRequestType: "*) rtype=${line#*: } ;;
+		"    bRequest: "*) breq=${line##*[ (]}; breq=${breq%\)} ;;
+		esac
+	done
+	judge
+	t3=$(now_ms)
 
-[ "$frames" -gt 0 ] || fail "tshark decoded no frames from $pcap"
-if [ ${#bad[@]} -gt 0 ]; then
-	printf '%s\n' "${bad[@]:0:10}"
-	fail "tshark finds ${#bad[@]} malformed packets or errors in $pcap (see $decoded)"
-fi
-[ "$toasts" -ge 1 ] ||
-	fail "no TOAST vendor request (bRequest $req_toast) to $busnum:$devnum in $pcap"
-[ "$notifications" -ge 1 ] ||
-	fail "no $status_size-byte interrupt IN completion on endpoint $(printf 0x%02x "$ep_int_in") of $busnum:$devnum in $pcap ($int_other of other sizes)"
-[ "$int_other" -eq 0 ] ||
-	fail "$int_other interrupt IN completions on $busnum:$devnum are not $status_size bytes"
-echo "$frames frames, none malformed ($((t3 - t2)) ms to check); toaster $busnum:$devnum:" \
-	"$toasts TOAST request(s), $notifications status notifications of $status_size bytes"
-echo "open it with: wireshark $pcap"
+	[ "$frames" -gt 0 ] || fail "tshark decoded no frames from $pcap"
+	if [ ${#bad[@]} -gt 0 ]; then
+		printf '%s\n' "${bad[@]:0:10}"
+		fail "tshark finds ${#bad[@]} malformed packets or errors in $pcap (see $decoded)"
+	fi
+	[ "$toasts" -ge 1 ] ||
+		fail "no TOAST vendor request (bRequest $req_toast) to $busnum:$devnum in $pcap"
+	[ "$notifications" -ge 1 ] ||
+		fail "no $status_size-byte interrupt IN completion on endpoint $(printf 0x%02x "$ep_int_in") of $busnum:$devnum in $pcap ($int_other of other sizes)"
+	[ "$int_other" -eq 0 ] ||
+		fail "$int_other interrupt IN completions on $busnum:$devnum are not $status_size bytes"
+	echo "$frames frames, none malformed ($((t3 - t2)) ms to check); toaster $busnum:$devnum:" \
+		"$toasts TOAST request(s), $notifications status notifications of $status_size bytes"
+	echo "open it with: wireshark $pcap"
+}
+
+toaster_cases a_toast_captured_dissects_cleanly

@@ -13,8 +13,8 @@
 set -euo pipefail
 . "$(dirname "$0")/../lib.sh"
 
-vid=$(toaster_proto_id TOASTER_VENDOR_ID)
-pid=$(toaster_proto_id TOASTER_PRODUCT_ID)
+vid=$(toaster_proto TOASTER_VENDOR_ID)
+pid=$(toaster_proto TOASTER_PRODUCT_ID)
 # Per test: -c iterations.  -t10 keeps 32 requests queued (testusb's -g
 # default) and runs count x 32 of them, each subcase 2 x count times.
 t9_count=20
@@ -86,6 +86,7 @@ run_testusb() {
 		fail "testusb -t$test -c $count did not pass (exit status $rc)"
 	fi
 }
-run_testusb 9 "$t9_count"
-run_testusb 10 "$t10_count"
-echo "usbtest: ch9 (-t9) and queued control (-t10) passed on $intf"
+case_ch9_standard_requests_and_descriptors() { run_testusb 9 "$t9_count"; }
+case_queued_control_requests() { run_testusb 10 "$t10_count"; }
+
+toaster_cases ch9_standard_requests_and_descriptors queued_control_requests

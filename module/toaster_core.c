@@ -1920,3 +1920,4 @@ module_exit(toaster_exit);
 MODULE_AUTHOR("The Toaster Project");
 MODULE_DESCRIPTION("USB toaster driver");
 MODULE_LICENSE("GPL");
+MODULE_VERSION(TOASTER_VERSION);

@@ -17,6 +17,7 @@ vm_write_guest_env() {
 		printf 'TOASTER_ROOT=%q\n' "$TOASTER_ROOT"
 		printf 'KERNEL_NAME=%q\nKERNEL_RELEASE=%q\nKERNEL_MODROOT=%q\nKERNEL_SRC=%q\n' \
 			"$KERNEL_NAME" "$KERNEL_RELEASE" "$KERNEL_MODROOT" "$KERNEL_SRC"
+		printf 'KERNEL_KDIR=%q\n' "$KERNEL_KDIR"
 		printf 'VM_STACK=%q\nVM_INTERACTIVE=%q\nVM_LEAK_CHECK=%q\n' "$stack" "$interactive" "$leak_check"
 		printf 'VM_CWD=%q\nVM_TERM=%q\nVM_ROWS=%q\nVM_COLS=%q\n' "$PWD" "${TERM:-linux}" "$rows" "$cols"
 		printf 'TOASTER_GADGET_LOG=%q\nexport TOASTER_GADGET_LOG\n' "$run_dir/gadget.log"

@@ -9,6 +9,9 @@
 # firmware must leave nothing behind.
 # Skips without the stack's control FIFO, a free second controller or
 # configfs.
+# A minute on each kernel; what it adds to the others' tests (FunctionFS,
+# two controllers) is seen on Debian's kernel and under the sanitizers.
+# kernels: debug 6.12
 set -euo pipefail
 . "$(dirname "$0")/../lib.sh"
 

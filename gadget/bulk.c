@@ -8,9 +8,10 @@
  * and toaster_bulk_kick() when the faults change (control.c), and the
  * slow-bulk and halt faults as faults.c reports them.
  *
- * Each worker moves TOASTER_BULK_REQ_LEN a system call: the out worker
- * reads into an echo slot (loopback) or its own buffer (burn patterns),
- * the in worker writes the slots back in order.  A transfer is the data
+ * Each worker moves up to TOASTER_BULK_REQ_LEN and one packet a system
+ * call (toaster_bulk_req_len()): the out worker reads into an echo slot
+ * (loopback) or its own buffer (burn patterns), the in worker writes the
+ * slots back in order.  A transfer is the data
  * up to the first short packet, a ZLP included, so a read that returns
  * less than it asked for ends one; its echo is one write of the same
  * bytes, and when a ZLP ended it (a short count of whole packets, or
@@ -63,6 +64,15 @@ static size_t toaster_bulk_maxp(const struct toaster_gadget *g)
 {
 	return g->speed == USB_SPEED_HIGH ? TOASTER_BULK_MAXP_HS
 					  : TOASTER_BULK_MAXP_FS;
+}
+
+/*
+ * What one bulk OUT read asks for: a transfer of TOASTER_BULK_REQ_LEN and
+ * the ZLP after it complete it together (short), as whole packets.
+ */
+static size_t toaster_bulk_req_len(const struct toaster_gadget *g)
+{
+	return TOASTER_BULK_REQ_LEN + toaster_bulk_maxp(g);
 }
 
 static struct toaster_echo_slot *toaster_echo_at(struct toaster_bulk *b,
@@ -128,7 +138,7 @@ static void toaster_burned(struct toaster_bulk *b, size_t len)
 static void toaster_bulk_received(struct toaster_gadget *g, size_t n)
 {
 	struct toaster_bulk *b = &g->bulk;
-	bool ends = n < TOASTER_BULK_REQ_LEN, first = b->xfer == 0;
+	bool ends = n < toaster_bulk_req_len(g), first = b->xfer == 0;
 	struct toaster_echo_slot *s;
 
 	b->xfer += n;
@@ -214,7 +224,7 @@ static void *toaster_out_main(void *arg)
 				    toaster_fault_slow_bulk_ms(g));
 		pthread_mutex_unlock(&g->lock);
 
-		n = read(fd, buf, TOASTER_BULK_REQ_LEN);
+		n = read(fd, buf, toaster_bulk_req_len(g));
 
 		pthread_mutex_lock(&g->lock);
 		since = toaster_now_ns();

@@ -137,15 +137,18 @@ struct toaster_ctl {
 };
 
 /*
- * The bulk data path (bulk.c): requests of TOASTER_BULK_REQ_LEN, a whole
- * number of packets at either speed, so that one completing short tells
- * where the host's transfer ended, and so that a system call moves 128
- * packets at high speed.  Echoes wait in TOASTER_BULK_SLOTS buffers of
- * that size (1 MiB): a host that writes before it reads is held off
- * (NAKed) only after that.  One request is queued on each endpoint at a
- * time: see bulk.c for why not more.
+ * The bulk data path (bulk.c): requests of TOASTER_BULK_REQ_LEN and one
+ * packet more, a whole number of packets at either speed, so that one
+ * completing short tells where the host's transfer ended, so that a system
+ * call moves 128 packets at high speed, and so that a transfer of 64 KiB
+ * and the ZLP that ends it take one request, not two.  Echoes wait in
+ * TOASTER_BULK_SLOTS buffers of that size (1 MiB and a little): a host
+ * that writes before it reads is held off (NAKed) only after that.  One
+ * request is queued on each endpoint at a time: see bulk.c for why not
+ * more.
  */
 #define TOASTER_BULK_REQ_LEN		(64 * 1024)
+#define TOASTER_BULK_BUF_LEN		(TOASTER_BULK_REQ_LEN + TOASTER_BULK_MAXP_HS)
 #define TOASTER_BULK_SLOTS		16
 
 /* What the bulk endpoints did since the firmware started ("stats"). */
@@ -166,7 +169,7 @@ struct toaster_echo_slot {
 	bool		last;		/* ends it, xfer bytes long */
 	size_t		xfer;
 	int64_t		since;		/* when it came (slow-bulk) */
-	uint8_t		data[TOASTER_BULK_REQ_LEN];
+	uint8_t		data[TOASTER_BULK_BUF_LEN];
 };
 
 /* The bulk endpoints' side (bulk.c). */
@@ -192,7 +195,7 @@ struct toaster_bulk {
 	struct toaster_worker in;
 	struct toaster_echo_slot echo[TOASTER_BULK_SLOTS];
 	/* the out worker's, for burn patterns */
-	uint8_t		burn_buf[TOASTER_BULK_REQ_LEN];
+	uint8_t		burn_buf[TOASTER_BULK_BUF_LEN];
 };
 
 /* What a backend sends down: descriptors and strings, built up in order. */

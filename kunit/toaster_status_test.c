@@ -23,6 +23,7 @@ enum toaster_step_kind {
 	TOASTER_STEP_BAD_STATE,	/* ... with a state the protocol lacks */
 	TOASTER_STEP_URB_ERROR,	/* ... with an error, no data */
 	TOASTER_STEP_REPLY,	/* a GET_STATUS reply */
+	TOASTER_STEP_RESYNC,	/* one after probe, a reset, a reset-resume */
 };
 
 struct toaster_step {
@@ -32,7 +33,8 @@ struct toaster_step {
 	s16 temperature_c;
 	int urb_status;
 	/* What must happen. */
-	bool resubmit;
+	enum toaster_int_action action;
+	unsigned int delay_ms;		/* for TOASTER_INT_RETRY_LATER */
 	int result;
 	bool changed;
 	enum toaster_pm_change pm;
@@ -46,20 +48,26 @@ struct toaster_scenario {
 
 #define NOTIFY(st, sq, temp, res, chg, pmc)				\
 	{ .kind = TOASTER_STEP_NOTIFY, .state = TOASTER_STATE_##st,	\
-	  .seq = (sq), .temperature_c = (temp), .resubmit = true,	\
-	  .result = (res), .changed = (chg), .pm = TOASTER_PM_##pmc }
-#define REPLY(st, sq, temp, chg, pmc)					\
+	  .seq = (sq), .temperature_c = (temp),			\
+	  .action = TOASTER_INT_RESUBMIT, .result = (res),		\
+	  .changed = (chg), .pm = TOASTER_PM_##pmc }
+#define REPLY(st, sq, temp, res, chg, pmc)				\
 	{ .kind = TOASTER_STEP_REPLY, .state = TOASTER_STATE_##st,	\
+	  .seq = (sq), .temperature_c = (temp), .result = (res),	\
+	  .changed = (chg), .pm = TOASTER_PM_##pmc }
+#define RESYNC(st, sq, temp, chg, pmc)					\
+	{ .kind = TOASTER_STEP_RESYNC, .state = TOASTER_STATE_##st,	\
 	  .seq = (sq), .temperature_c = (temp), .changed = (chg),	\
 	  .pm = TOASTER_PM_##pmc }
 #define MALFORMED(k, sq)						\
 	{ .kind = TOASTER_STEP_##k, .state = TOASTER_STATE_IDLE,	\
-	  .seq = (sq), .resubmit = true, .result = -EPROTO,		\
-	  .pm = TOASTER_PM_KEEP }
+	  .seq = (sq), .action = TOASTER_INT_RESUBMIT,			\
+	  .result = -EPROTO, .pm = TOASTER_PM_KEEP }
 /* The URB's status is also what becomes of it. */
-#define URB_ERROR(err, resub)						\
+#define URB_ERROR(err, act, delay)					\
 	{ .kind = TOASTER_STEP_URB_ERROR, .urb_status = (err),		\
-	  .resubmit = (resub), .pm = TOASTER_PM_KEEP }
+	  .action = TOASTER_INT_##act, .delay_ms = (delay),		\
+	  .pm = TOASTER_PM_KEEP }
 
 static const struct toaster_step toaster_whole_toast[] = {
 	NOTIFY(IDLE, 1, 20, 0, true, KEEP),
@@ -99,7 +107,7 @@ static const struct toaster_step toaster_stale[] = {
 
 static const struct toaster_step toaster_wrap[] = {
 	/* As probe starts: the device's count, whatever it is, from a reply. */
-	REPLY(IDLE, 0xfffd, 20, true, KEEP),
+	RESYNC(IDLE, 0xfffd, 20, true, KEEP),
 	NOTIFY(TOASTING, 0xfffe, 180, 0, true, GET),
 	NOTIFY(TOASTING, 0xffff, 181, 0, true, KEEP),
 	NOTIFY(DONE, 0x0000, 181, 0, true, PUT),
@@ -110,17 +118,45 @@ static const struct toaster_step toaster_wrap[] = {
 
 static const struct toaster_step toaster_urb_errors[] = {
 	NOTIFY(HEATING, 1, 20, 0, true, GET),
-	/* Transfer errors: the endpoint is still ours, listen on. */
-	URB_ERROR(-EPROTO, true),
-	URB_ERROR(-EILSEQ, true),
-	URB_ERROR(-EOVERFLOW, true),
-	URB_ERROR(-EPIPE, true),
+	/*
+	 * Transfer errors: the endpoint is still ours, listen on; but a
+	 * device that fails every transfer is not tried at bus rate.
+	 */
+	URB_ERROR(-EPROTO, RESUBMIT, 0),
+	URB_ERROR(-EILSEQ, RETRY_LATER, 1),
+	URB_ERROR(-EOVERFLOW, RETRY_LATER, 2),
+	URB_ERROR(-ETIME, RETRY_LATER, 4),
+	/* A stall halts the endpoint: clear it; the count starts again. */
+	URB_ERROR(-EPIPE, CLEAR_HALT, 0),
+	URB_ERROR(-EPROTO, RESUBMIT, 0),
 	/* Killed, poisoned, unplugged: stop, and touch nothing. */
-	URB_ERROR(-ENOENT, false),
-	URB_ERROR(-ECONNRESET, false),
-	URB_ERROR(-ESHUTDOWN, false),
+	URB_ERROR(-ENOENT, STOP, 0),
+	URB_ERROR(-ECONNRESET, STOP, 0),
+	URB_ERROR(-ESHUTDOWN, STOP, 0),
 	/* The reference taken at HEATING is still held, and dropped once. */
 	NOTIFY(DONE, 2, 180, 0, true, PUT),
+	/* A notification that came through forgets the errors before it. */
+	URB_ERROR(-EPROTO, RESUBMIT, 0),
+};
+
+/* The wait doubles with each error in a row, up to a second. */
+static const struct toaster_step toaster_backoff[] = {
+	URB_ERROR(-EPROTO, RESUBMIT, 0),
+	URB_ERROR(-EPROTO, RETRY_LATER, 1),
+	URB_ERROR(-EPROTO, RETRY_LATER, 2),
+	URB_ERROR(-EPROTO, RETRY_LATER, 4),
+	URB_ERROR(-EPROTO, RETRY_LATER, 8),
+	URB_ERROR(-EPROTO, RETRY_LATER, 16),
+	URB_ERROR(-EPROTO, RETRY_LATER, 32),
+	URB_ERROR(-EPROTO, RETRY_LATER, 64),
+	URB_ERROR(-EPROTO, RETRY_LATER, 128),
+	URB_ERROR(-EPROTO, RETRY_LATER, 256),
+	URB_ERROR(-EPROTO, RETRY_LATER, 512),
+	URB_ERROR(-EPROTO, RETRY_LATER, TOASTER_INT_BACKOFF_MAX_MS),
+	URB_ERROR(-EPROTO, RETRY_LATER, TOASTER_INT_BACKOFF_MAX_MS),
+	URB_ERROR(-EPROTO, RETRY_LATER, TOASTER_INT_BACKOFF_MAX_MS),
+	NOTIFY(IDLE, 1, 20, 0, true, KEEP),
+	URB_ERROR(-EPROTO, RESUBMIT, 0),
 };
 
 static const struct toaster_step toaster_malformed[] = {
@@ -135,12 +171,25 @@ static const struct toaster_step toaster_malformed[] = {
 
 static const struct toaster_step toaster_replies[] = {
 	NOTIFY(TOASTING, 100, 180, 0, true, GET),
-	/* The device restarted its count (reset, power loss): believe it. */
-	REPLY(IDLE, 3, 150, true, PUT),
+	/* After a reset the device restarted its count: believe it. */
+	RESYNC(IDLE, 3, 150, true, PUT),
 	NOTIFY(HEATING, 4, 30, 0, true, GET),
 	/* A reply equal to what we hold wakes nobody. */
-	REPLY(HEATING, 4, 30, false, KEEP),
-	REPLY(DONE, 4, 30, true, PUT),
+	REPLY(HEATING, 4, 30, 0, false, KEEP),
+	REPLY(DONE, 4, 30, 0, true, PUT),
+	REPLY(IDLE, 5, 30, 0, true, KEEP),
+};
+
+/*
+ * A notification overtakes the reply to a GET_STATUS sent before it:
+ * believing the reply would leave the cache at "toasting" for good, with
+ * the PM reference of a toast held and TOAST refused as busy.
+ */
+static const struct toaster_step toaster_reply_overtaken[] = {
+	NOTIFY(TOASTING, 40, 180, 0, true, GET),
+	NOTIFY(DONE, 42, 180, 0, true, PUT),
+	REPLY(TOASTING, 41, 180, -EALREADY, false, KEEP),
+	NOTIFY(IDLE, 43, 150, 0, true, KEEP),
 };
 
 #define TOASTER_SCENARIO(name)						\
@@ -153,8 +202,10 @@ static const struct toaster_scenario toaster_scenarios[] = {
 	TOASTER_SCENARIO(stale),
 	TOASTER_SCENARIO(wrap),
 	TOASTER_SCENARIO(urb_errors),
+	TOASTER_SCENARIO(backoff),
 	TOASTER_SCENARIO(malformed),
 	TOASTER_SCENARIO(replies),
+	TOASTER_SCENARIO(reply_overtaken),
 };
 
 static void toaster_scenario_desc(const struct toaster_scenario *s,
@@ -196,15 +247,20 @@ static void toaster_step_run(struct kunit *test,
 	else if (step->kind == TOASTER_STEP_URB_ERROR)
 		result = step->urb_status;
 
-	if (step->kind == TOASTER_STEP_REPLY) {
+	if (step->kind == TOASTER_STEP_REPLY ||
+	    step->kind == TOASTER_STEP_RESYNC) {
 		KUNIT_ASSERT_EQ_MSG(test, toaster_decode_status(buf, len, &snap), 0,
 				    "step %zu", i);
-		toaster_cache_take(cache, &snap, true, &take);
+		toaster_cache_take(cache, &snap,
+				   step->kind == TOASTER_STEP_RESYNC, &take);
 	} else {
 		KUNIT_EXPECT_EQ_MSG(test, toaster_int_receive(cache,
 							      step->urb_status,
 							      buf, len, &take),
-				    step->resubmit, "step %zu", i);
+				    step->action, "step %zu", i);
+		if (step->action == TOASTER_INT_RETRY_LATER)
+			KUNIT_EXPECT_EQ_MSG(test, cache->int_delay_ms,
+					    step->delay_ms, "step %zu", i);
 	}
 
 	KUNIT_EXPECT_EQ_MSG(test, take.result, result, "step %zu", i);

@@ -20,7 +20,8 @@
  */
 
 #include <linux/compat.h>
-#include <linux/ctype.h>
+#include <linux/debugfs.h>
+#include <linux/fault-inject.h>
 #include <linux/fs.h>
 #include <linux/kref.h>
 #include <linux/module.h>
@@ -46,10 +47,62 @@
  */
 #define TOASTER_MINOR_BASE	240
 
+/*
+ * 0 would fail every request at once, probe's included, and a huge value
+ * is no timeout at all: a hung toaster must not hold a caller for more
+ * than a minute.
+ */
+#define TOASTER_TIMEOUT_MIN_MS	10
+#define TOASTER_TIMEOUT_MAX_MS	60000
+
 static unsigned int io_timeout_ms = 2000;
-module_param(io_timeout_ms, uint, 0644);
+
+static int toaster_set_timeout(const char *val, const struct kernel_param *kp)
+{
+	unsigned int ms;
+	int ret;
+
+	ret = kstrtouint(val, 0, &ms);
+	if (ret)
+		return ret;
+	if (ms < TOASTER_TIMEOUT_MIN_MS || ms > TOASTER_TIMEOUT_MAX_MS)
+		return -EINVAL;
+	WRITE_ONCE(*(unsigned int *)kp->arg, ms);
+	return 0;
+}
+
+static const struct kernel_param_ops toaster_timeout_ops = {
+	.set = toaster_set_timeout,
+	.get = param_get_uint,
+};
+
+module_param_cb(io_timeout_ms, &toaster_timeout_ops, &io_timeout_ms, 0644);
 MODULE_PARM_DESC(io_timeout_ms,
-		 "How long a request may wait for the toaster to answer, in ms (default 2000)");
+		 "How long a request may wait for the toaster to answer, in ms, 10 to 60000 (default 2000)");
+
+/*
+ * Fault injection where failslab and fail-nth cannot reach: usbcore's own
+ * allocations behind a submission, and submissions from completion
+ * handlers.  /sys/kernel/debug/toaster/fail_submit has the kernel's
+ * fault_attr knobs (Documentation/fault-injection/); fail-nth counts this
+ * site too, for a submission made in the caller's task.  Nothing at all
+ * without CONFIG_FAULT_INJECTION.
+ */
+static DECLARE_FAULT_ATTR(toaster_fail_submit);
+static struct dentry *toaster_debugfs;
+
+static int toaster_submit_urb(struct urb *urb, gfp_t gfp)
+{
+	if (should_fail(&toaster_fail_submit, 1))
+		return -ENOMEM;
+	return usb_submit_urb(urb, gfp);
+}
+
+/* io_timeout_ms in jiffies, as it is now: it may change at any time. */
+static unsigned long toaster_timeout(void)
+{
+	return msecs_to_jiffies(READ_ONCE(io_timeout_ms));
+}
 
 static const struct usb_device_id toaster_table[] = {
 	{ USB_DEVICE_AND_INTERFACE_INFO(TOASTER_VENDOR_ID, TOASTER_PRODUCT_ID,
@@ -70,9 +123,20 @@ struct toaster {
 	struct mutex io_mutex;
 	/* Set under io_mutex and status_lock: either one suffices to read it. */
 	bool disconnected;
+	/*
+	 * The runtime PM references open files hold; disconnect gives back
+	 * those still held, as usbcore would not on a soft unbind.
+	 */
+	atomic_t open_refs;
 
 	struct urb *int_urb;
-	struct toaster_wire_status *int_buf;
+	/*
+	 * A whole packet of the endpoint, however large: a device that sends
+	 * more than a status must not have the host controller babble.
+	 */
+	u8 *int_buf;
+	/* Tries the interrupt URB again: after a back-off, or a halt cleared. */
+	struct delayed_work int_work;
 	/* Every other URB in flight, for disconnect, suspend and reset. */
 	struct usb_anchor submitted;
 	u8 bulk_in_addr;
@@ -85,6 +149,8 @@ struct toaster {
 	struct toaster_status_cache cache;
 	/* Reads the status once a resume has restarted the interrupt URB. */
 	struct work_struct refresh_work;
+	/* TOASTER_RESYNC: that read is after a reset-resume. */
+	unsigned long pending;
 	wait_queue_head_t status_wait;
 	struct fasync_struct *fasync;
 
@@ -98,14 +164,24 @@ struct toaster {
 /* One per open file: what this reader has seen. */
 struct toaster_file {
 	struct toaster *dev;
-	struct mutex read_mutex;	/* text, len, gen_read */
+	/* The toaster is awake and its status current: toaster_file_ready(). */
+	bool ready;
+	struct mutex read_mutex;	/* text, len, partial, gen_read */
 	char text[TOASTER_STATUS_TEXT_MAX];
 	size_t len;
+	/* A read() is part-way through text: see toaster_read(). */
+	bool partial;
 	u64 gen_read;
 	bool has_read;
 };
 
 static struct usb_driver toaster_driver;
+
+/* Bits of struct toaster's pending. */
+enum {
+	TOASTER_RESYNC,		/* the next refresh follows a reset-resume */
+	TOASTER_INT_HALTED,	/* int_work clears the halt first */
+};
 
 static void toaster_delete(struct kref *kref)
 {
@@ -142,6 +218,29 @@ static int toaster_usb_error(int ret)
 	}
 }
 
+/*
+ * Takes io_mutex for a request, or says why not: -EAGAIN for a
+ * non-blocking caller that would wait, -ENODEV once disconnected.
+ */
+static int toaster_lock_io(struct toaster *dev, bool nonblock)
+{
+	int ret;
+
+	if (nonblock) {
+		if (!mutex_trylock(&dev->io_mutex))
+			return -EAGAIN;
+	} else {
+		ret = mutex_lock_interruptible(&dev->io_mutex);
+		if (ret)
+			return ret;
+	}
+	if (dev->disconnected) {
+		mutex_unlock(&dev->io_mutex);
+		return -ENODEV;
+	}
+	return 0;
+}
+
 static void toaster_urb_done(struct urb *urb)
 {
 	complete(urb->context);
@@ -165,17 +264,17 @@ static int toaster_submit_wait(struct toaster *dev, struct urb *urb,
 	urb->context = &done;
 	urb->complete = toaster_urb_done;
 	usb_anchor_urb(urb, &dev->submitted);
-	ret = usb_submit_urb(urb, GFP_KERNEL);
+	ret = toaster_submit_urb(urb, GFP_KERNEL);
 	if (ret) {
 		usb_unanchor_urb(urb);
 		return ret;
 	}
 	if (killable)
 		left = wait_for_completion_killable_timeout(&done,
-							    msecs_to_jiffies(io_timeout_ms));
+							    toaster_timeout());
 	else
 		left = wait_for_completion_timeout(&done,
-						   msecs_to_jiffies(io_timeout_ms));
+						   toaster_timeout());
 	if (left <= 0) {
 		/* Returns once the completion has run: done is ours again. */
 		usb_kill_urb(urb);
@@ -439,7 +538,7 @@ static int toaster_stream_submit(struct toaster_stream *s,
 		urb->transfer_buffer_length = chunk->room;
 	}
 	usb_anchor_urb(urb, &s->dev->submitted);
-	ret = usb_submit_urb(urb, GFP_KERNEL);
+	ret = toaster_submit_urb(urb, GFP_KERNEL);
 	if (ret) {
 		usb_unanchor_urb(urb);
 		return toaster_usb_error(ret);
@@ -493,7 +592,7 @@ static int toaster_stream_run(struct toaster_stream *s, int dirs)
 	}
 	while (!ret && s->finished[dirs - 1] < s->plan[dirs - 1].chunks) {
 		left = wait_event_killable_timeout(s->wait, toaster_stream_has_done(s),
-						   msecs_to_jiffies(io_timeout_ms));
+						   toaster_timeout());
 		if (left == 0)
 			ret = -ETIMEDOUT;
 		else if (left < 0)
@@ -624,15 +723,15 @@ static void toaster_apply(struct toaster *dev, const struct toaster_take *take)
 	}
 }
 
-/* A GET_STATUS reply: always taken, as the device's word now. */
+/* A GET_STATUS reply; see toaster_cache_take() for @resync. */
 static void toaster_set_status(struct toaster *dev,
-			       const struct toaster_snapshot *snap)
+			       const struct toaster_snapshot *snap, bool resync)
 {
 	struct toaster_take take;
 	unsigned long flags;
 
 	spin_lock_irqsave(&dev->status_lock, flags);
-	toaster_cache_take(&dev->cache, snap, true, &take);
+	toaster_cache_take(&dev->cache, snap, resync, &take);
 	spin_unlock_irqrestore(&dev->status_lock, flags);
 	toaster_apply(dev, &take);
 }
@@ -641,20 +740,26 @@ static void toaster_set_status(struct toaster *dev,
 static void toaster_int_complete(struct urb *urb)
 {
 	struct toaster *dev = urb->context;
+	enum toaster_int_action action;
 	struct toaster_take take;
 	unsigned long flags;
-	bool resubmit;
+	unsigned int delay_ms;
 	int ret;
 
 	spin_lock_irqsave(&dev->status_lock, flags);
-	resubmit = toaster_int_receive(&dev->cache, urb->status, dev->int_buf,
-				       urb->actual_length, &take);
+	action = toaster_int_receive(&dev->cache, urb->status, dev->int_buf,
+				     urb->actual_length, &take);
+	delay_ms = dev->cache.int_delay_ms;
 	spin_unlock_irqrestore(&dev->status_lock, flags);
-	if (!resubmit)
+	if (action == TOASTER_INT_STOP)
 		return;
 
+	/* The status fields only of a whole status: no stale bytes. */
 	trace_toaster_notify(dev->intf, urb->status, urb->actual_length,
-			     dev->int_buf, take.result);
+			     !urb->status && urb->actual_length ==
+			     sizeof(struct toaster_wire_status) ?
+			     (void *)dev->int_buf : NULL,
+			     take.result);
 	if (urb->status)
 		dev_dbg(&dev->intf->dev, "interrupt IN status %d\n",
 			urb->status);
@@ -664,16 +769,83 @@ static void toaster_int_complete(struct urb *urb)
 				     urb->actual_length);
 	toaster_apply(dev, &take);
 
-	ret = usb_submit_urb(urb, GFP_ATOMIC);
-	/* -EPERM: poisoned by disconnect, which is what we want. */
+	switch (action) {
+	case TOASTER_INT_RESUBMIT:
+		ret = toaster_submit_urb(urb, GFP_ATOMIC);
+		/* -EPERM: poisoned by disconnect, which is what we want. */
+		if (ret && ret != -EPERM && ret != -ENODEV)
+			dev_err(&dev->intf->dev,
+				"cannot resubmit interrupt IN: %d, status is no longer updated\n",
+				ret);
+		break;
+	case TOASTER_INT_CLEAR_HALT:
+		set_bit(TOASTER_INT_HALTED, &dev->pending);
+		schedule_delayed_work(&dev->int_work, 0);
+		break;
+	default:
+		schedule_delayed_work(&dev->int_work, msecs_to_jiffies(delay_ms));
+		break;
+	}
+}
+
+/*
+ * The interrupt URB, tried again from process context: a halt is cleared
+ * first (a stalled endpoint stays halted until the host says otherwise),
+ * as usbhid does.  Poisoned by disconnect, suspend and reset, so that this
+ * submits nothing behind their backs.
+ */
+static void toaster_int_work(struct work_struct *work)
+{
+	struct toaster *dev = container_of(to_delayed_work(work), struct toaster,
+					   int_work);
+	int ret;
+
+	if (test_and_clear_bit(TOASTER_INT_HALTED, &dev->pending)) {
+		ret = usb_clear_halt(dev->udev, dev->int_urb->pipe);
+		if (ret) {
+			dev_warn(&dev->intf->dev,
+				 "cannot clear the halt of interrupt IN: %d\n", ret);
+			return;
+		}
+	}
+	ret = toaster_submit_urb(dev->int_urb, GFP_KERNEL);
 	if (ret && ret != -EPERM && ret != -ENODEV)
 		dev_err(&dev->intf->dev,
 			"cannot resubmit interrupt IN: %d, status is no longer updated\n",
 			ret);
 }
 
-/* Call with io_mutex held, or before the device is registered. */
-static int toaster_refresh_status(struct toaster *dev)
+static int toaster_int_start(struct toaster *dev, gfp_t gfp)
+{
+	int ret;
+
+	ret = toaster_submit_urb(dev->int_urb, gfp);
+	if (ret)
+		dev_err(&dev->intf->dev, "cannot submit interrupt IN: %d\n", ret);
+	return ret;
+}
+
+/* Stops the interrupt URB, and its retries, until toaster_int_restart(). */
+static void toaster_int_stop(struct toaster *dev)
+{
+	usb_poison_urb(dev->int_urb);
+	cancel_delayed_work_sync(&dev->int_work);
+	clear_bit(TOASTER_INT_HALTED, &dev->pending);
+}
+
+/* Only after toaster_int_stop(): the two must pair up. */
+static int toaster_int_restart(struct toaster *dev)
+{
+	usb_unpoison_urb(dev->int_urb);
+	return toaster_int_start(dev, GFP_NOIO);
+}
+
+/*
+ * Call with io_mutex held, or before the device is registered.  @resync:
+ * the reply is believed whatever its count (after probe, a reset, a
+ * reset-resume), not only if it is no older than what we hold.
+ */
+static int toaster_refresh_status(struct toaster *dev, bool resync)
 {
 	struct toaster_wire_status wire;
 	struct toaster_snapshot snap = {};
@@ -688,7 +860,7 @@ static int toaster_refresh_status(struct toaster *dev)
 		dev_warn(&dev->intf->dev, "malformed status reply\n");
 		return -EIO;
 	}
-	toaster_set_status(dev, &snap);
+	toaster_set_status(dev, &snap, resync);
 	return 0;
 }
 
@@ -704,13 +876,15 @@ static int toaster_refresh_status(struct toaster *dev)
 static void toaster_refresh_work(struct work_struct *work)
 {
 	struct toaster *dev = container_of(work, struct toaster, refresh_work);
+	bool resync;
 	int ret;
 
 	ret = usb_autopm_get_interface(dev->intf);
 	if (ret)
 		return;
+	resync = test_and_clear_bit(TOASTER_RESYNC, &dev->pending);
 	mutex_lock(&dev->io_mutex);
-	ret = dev->disconnected ? 0 : toaster_refresh_status(dev);
+	ret = dev->disconnected ? 0 : toaster_refresh_status(dev, resync);
 	mutex_unlock(&dev->io_mutex);
 	/* -ENODEV: unplugged meanwhile, and disconnect says so. */
 	if (ret && ret != -ENODEV)
@@ -748,7 +922,7 @@ static void toaster_copy_string(char *dst, const char *src, size_t len)
 	size_t i;
 
 	for (i = 0; i < len && src[i]; i++)
-		dst[i] = isprint(src[i]) ? src[i] : '?';
+		dst[i] = src[i] >= 0x20 && src[i] < 0x7f ? src[i] : '?';
 	dst[i] = '\0';
 }
 
@@ -776,6 +950,31 @@ static int toaster_read_info(struct toaster *dev)
 /*-------------------------------------------------------------------------*/
 /* open and release */
 
+/*
+ * Waits for what open() started: the toaster awake, and its status read
+ * afresh after a resume.  Once per file, from the first call that needs
+ * the toaster; killable while it waits for io_mutex.
+ */
+static int toaster_file_ready(struct toaster_file *tf)
+{
+	struct toaster *dev = tf->dev;
+	int ret;
+
+	if (READ_ONCE(tf->ready))
+		return 0;
+	ret = toaster_lock_io(dev, false);
+	if (ret)
+		return ret;
+	/* The file's reference is held already: this only waits. */
+	ret = pm_runtime_resume(&dev->intf->dev);
+	mutex_unlock(&dev->io_mutex);
+	if (ret < 0)
+		return ret;
+	flush_work(&dev->refresh_work);
+	WRITE_ONCE(tf->ready, true);
+	return 0;
+}
+
 static int toaster_open(struct inode *inode, struct file *file)
 {
 	struct usb_interface *intf;
@@ -798,12 +997,19 @@ static int toaster_open(struct inode *inode, struct file *file)
 	tf = kzalloc(sizeof(*tf), GFP_KERNEL);
 	if (!tf)
 		return -ENOMEM;
-	/* An open file keeps the toaster awake: its status stays current. */
-	ret = toaster_autoresume(dev);
+	/*
+	 * An open file keeps the toaster awake, so that its status stays
+	 * current.  But the minor lock held around this call is every usbmisc
+	 * driver's, and disconnect's: nothing here may wait on the device.
+	 * The resume is only started, and the first call that needs the
+	 * toaster waits for it (toaster_file_ready()).
+	 */
+	ret = usb_autopm_get_interface_async(intf);
 	if (ret) {
 		kfree(tf);
 		return ret;
 	}
+	atomic_inc(&dev->open_refs);
 	mutex_init(&tf->read_mutex);
 	tf->dev = dev;
 	kref_get(&dev->kref);
@@ -816,15 +1022,20 @@ static int toaster_release(struct inode *inode, struct file *file)
 	struct toaster_file *tf = file->private_data;
 	struct toaster *dev = tf->dev;
 
-	/* After disconnect the interface is not ours to touch. */
+	/*
+	 * After disconnect the interface is not ours to touch, and disconnect
+	 * gave back this file's reference (toaster_give_back_pm()).
+	 */
 	mutex_lock(&dev->io_mutex);
 	if (dev->loopback_owner == tf) {
 		dev->loopback_owner = NULL;
 		if (!dev->disconnected)
 			toaster_set_loopback(dev, false, false);
 	}
-	if (!dev->disconnected)
+	if (!dev->disconnected) {
+		atomic_dec(&dev->open_refs);
 		usb_autopm_put_interface(dev->intf);
+	}
 	mutex_unlock(&dev->io_mutex);
 
 	mutex_destroy(&tf->read_mutex);
@@ -854,20 +1065,32 @@ static bool toaster_has_news(struct toaster_file *tf)
  * it, so cat prints one snapshot and ends.  A file that has read the current
  * status and comes back to offset 0 (pread, lseek) waits for the next change,
  * which is what poll() reports as readable.
+ *
+ * The file's snapshot is not replaced while it is part-read: a read at
+ * offset 0 meanwhile starts that same snapshot again.  Otherwise two
+ * threads reading one file in pieces would each end up with the head of
+ * one snapshot and the tail of another.  And a snapshot counts as read only
+ * once some of it reached the caller.
  */
 static ssize_t toaster_read(struct file *file, char __user *ubuf,
 			    size_t count, loff_t *ppos)
 {
 	struct toaster_file *tf = file->private_data;
 	struct toaster *dev = tf->dev;
+	char text[TOASTER_STATUS_TEXT_MAX];
 	struct toaster_snapshot snap;
+	size_t len;
 	ssize_t ret;
+	u64 gen;
 
+	ret = toaster_file_ready(tf);
+	if (ret)
+		return ret;
 	ret = mutex_lock_interruptible(&tf->read_mutex);
 	if (ret)
 		return ret;
 
-	if (*ppos == 0) {
+	if (*ppos == 0 && !tf->partial) {
 		while (!toaster_has_news(tf)) {
 			if (file->f_flags & O_NONBLOCK) {
 				ret = -EAGAIN;
@@ -885,13 +1108,23 @@ static ssize_t toaster_read(struct file *file, char __user *ubuf,
 			goto out;
 		}
 		snap = dev->cache.status;
-		tf->gen_read = dev->cache.gen;
-		tf->has_read = true;
+		gen = dev->cache.gen;
 		spin_unlock_irq(&dev->status_lock);
-		tf->len = toaster_format_status(&snap, tf->text,
-						sizeof(tf->text));
+		len = toaster_format_status(&snap, text, sizeof(text));
+		ret = simple_read_from_buffer(ubuf, count, ppos, text, len);
+		if (ret < 0)
+			goto out;
+		memcpy(tf->text, text, len);
+		tf->len = len;
+		/* poll() reads these without the mutex. */
+		WRITE_ONCE(tf->gen_read, gen);
+		WRITE_ONCE(tf->has_read, true);
+	} else {
+		ret = simple_read_from_buffer(ubuf, count, ppos, tf->text, tf->len);
+		if (ret < 0)
+			goto out;
 	}
-	ret = simple_read_from_buffer(ubuf, count, ppos, tf->text, tf->len);
+	tf->partial = *ppos < tf->len;
 out:
 	mutex_unlock(&tf->read_mutex);
 	return ret;
@@ -933,30 +1166,31 @@ static int toaster_refused(struct toaster *dev,
 			   const struct toaster_command *cmd)
 {
 	struct toaster_snapshot snap;
+	int ret;
 
-	if (toaster_refresh_status(dev))
+	if (toaster_refresh_status(dev, false))
 		return -EIO;
 	toaster_get_snapshot(dev, &snap);
-	if (cmd->op == TOASTER_CMD_TOAST && snap.safety_lock)
-		return -EPERM;
-	if (cmd->op == TOASTER_CMD_TOAST && toaster_state_is_busy(snap.state))
-		return -EBUSY;
-	return -EIO;
+	ret = toaster_command_check(&snap, cmd);
+	return ret ? ret : -EIO;
 }
 
-/* Call with io_mutex held and the device connected. */
+/*
+ * Call with io_mutex held and the device connected.  What the toaster
+ * would refuse is refused here, by toaster_command_check(), and not sent.
+ */
 static int toaster_send_command(struct toaster *dev,
 				const struct toaster_command *cmd)
 {
 	struct toaster_snapshot snap;
+	int ret;
 
 	toaster_get_snapshot(dev, &snap);
+	ret = toaster_command_check(&snap, cmd);
+	if (ret)
+		return ret;
 	switch (cmd->op) {
 	case TOASTER_CMD_TOAST:
-		if (snap.safety_lock)
-			return -EPERM;
-		if (toaster_state_is_busy(snap.state))
-			return -EBUSY;
 		return toaster_request_out(dev, TOASTER_REQ_TOAST, cmd->darkness);
 	case TOASTER_CMD_CANCEL:
 		return toaster_request_out(dev, TOASTER_REQ_CANCEL, 0);
@@ -969,29 +1203,6 @@ static int toaster_send_command(struct toaster *dev,
 					   cmd->op == TOASTER_CMD_LOCK);
 	}
 	return -EINVAL;
-}
-
-/*
- * Takes io_mutex for a request, or says why not: -EAGAIN for a
- * non-blocking caller that would wait, -ENODEV once disconnected.
- */
-static int toaster_lock_io(struct toaster *dev, bool nonblock)
-{
-	int ret;
-
-	if (nonblock) {
-		if (!mutex_trylock(&dev->io_mutex))
-			return -EAGAIN;
-	} else {
-		ret = mutex_lock_interruptible(&dev->io_mutex);
-		if (ret)
-			return ret;
-	}
-	if (dev->disconnected) {
-		mutex_unlock(&dev->io_mutex);
-		return -ENODEV;
-	}
-	return 0;
 }
 
 static int toaster_execute(struct toaster *dev,
@@ -1009,9 +1220,12 @@ static int toaster_execute(struct toaster *dev,
 	/*
 	 * The notification of the change may still be on its way; fetch the
 	 * new status now so that a read() right after this write() shows it.
+	 * Success is the toaster's having taken the command: a refresh that
+	 * fails must not make a caller who retries toast twice.  The
+	 * notification puts the status right.
 	 */
-	if (!ret)
-		ret = toaster_refresh_status(dev);
+	if (!ret && toaster_refresh_status(dev, false))
+		dev_dbg(&dev->intf->dev, "status not refreshed after a command\n");
 	mutex_unlock(&dev->io_mutex);
 	return ret;
 }
@@ -1033,7 +1247,9 @@ static ssize_t toaster_write(struct file *file, const char __user *ubuf,
 	if (ret)
 		return ret;
 
-	ret = toaster_execute(tf->dev, &cmd, file->f_flags & O_NONBLOCK);
+	ret = toaster_file_ready(tf);
+	if (!ret)
+		ret = toaster_execute(tf->dev, &cmd, file->f_flags & O_NONBLOCK);
 	return ret ? ret : count;
 }
 
@@ -1142,6 +1358,18 @@ static void toaster_fill_status(struct toaster *dev,
 	status->errors = snap.errors;
 }
 
+/* The ioctls that change the toaster, and so need a file open for writing. */
+static bool toaster_ioctl_writes(unsigned int cmd)
+{
+	switch (cmd) {
+	case TOASTER_IOC_GET_INFO:
+	case TOASTER_IOC_GET_STATUS:
+		return false;
+	default:
+		return true;
+	}
+}
+
 static long toaster_ioctl(struct file *file, unsigned int cmd,
 			  unsigned long arg)
 {
@@ -1156,9 +1384,20 @@ static long toaster_ioctl(struct file *file, unsigned int cmd,
 		struct toaster_status status;
 	} out;
 	u32 value;
+	int ret;
 
+	if (_IOC_TYPE(cmd) != TOASTER_IOC_MAGIC)
+		return -ENOTTY;
+	/* As write() would be refused on a file opened read-only. */
+	if (toaster_ioctl_writes(cmd) && !(file->f_mode & FMODE_WRITE))
+		return -EBADF;
 	if (READ_ONCE(dev->disconnected))
 		return -ENODEV;
+	if (cmd != TOASTER_IOC_GET_INFO) {
+		ret = toaster_file_ready(tf);
+		if (ret)
+			return ret;
+	}
 
 	switch (cmd) {
 	case TOASTER_IOC_GET_INFO:
@@ -1168,11 +1407,11 @@ static long toaster_ioctl(struct file *file, unsigned int cmd,
 		toaster_fill_status(dev, &out.status);
 		return copy_to_user(argp, &out.status, sizeof(out.status)) ? -EFAULT : 0;
 	case TOASTER_IOC_TOAST:
+	case TOASTER_IOC_SET_DARKNESS:
 		if (get_user(value, (u32 __user *)argp))
 			return -EFAULT;
-		if (value && !toaster_darkness_valid(value))
-			return -EINVAL;
-		command.op = TOASTER_CMD_TOAST;
+		command.op = cmd == TOASTER_IOC_TOAST ? TOASTER_CMD_TOAST :
+							TOASTER_CMD_DARKNESS;
 		command.darkness = value;
 		return toaster_execute(dev, &command, nonblock);
 	case TOASTER_IOC_CANCEL:
@@ -1193,8 +1432,6 @@ static long toaster_ioctl(struct file *file, unsigned int cmd,
 			return toaster_burn(tf, &ub, nonblock);
 		return toaster_loopback(tf, &ub, nonblock);
 	case TOASTER_IOC_SET_LOOPBACK:
-		if (!(file->f_mode & FMODE_WRITE))
-			return -EBADF;
 		if (get_user(value, (u32 __user *)argp))
 			return -EFAULT;
 		if (value > 1)
@@ -1308,8 +1545,6 @@ static ssize_t darkness_store(struct device *device,
 	ret = kstrtouint(buf, 10, &cmd.darkness);
 	if (ret)
 		return ret;
-	if (!toaster_darkness_valid(cmd.darkness))
-		return -EINVAL;
 	ret = toaster_sysfs_command(device, &cmd);
 	return ret ? ret : count;
 }
@@ -1373,6 +1608,27 @@ ATTRIBUTE_GROUPS(toaster);
 /*-------------------------------------------------------------------------*/
 /* probe and disconnect */
 
+/*
+ * usbcore does not undo what a driver still holds of its interface's
+ * runtime PM count when it unbinds it, and a soft unbind (sysfs,
+ * authorized=0, USBDEVFS_DISCONNECT) keeps the interface for the next
+ * driver, which would find it held awake for good.  So at disconnect, or a
+ * failed probe, the references of the open files and of a toast in
+ * progress go back; release() after that leaves the interface alone.
+ */
+static void toaster_give_back_pm(struct toaster *dev)
+{
+	int refs = atomic_xchg(&dev->open_refs, 0);
+	bool busy;
+
+	spin_lock_irq(&dev->status_lock);
+	busy = dev->cache.pm_busy;
+	dev->cache.pm_busy = false;
+	spin_unlock_irq(&dev->status_lock);
+	for (refs += busy; refs > 0; refs--)
+		usb_autopm_put_interface_no_suspend(dev->intf);
+}
+
 static int toaster_probe(struct usb_interface *intf,
 			 const struct usb_device_id *id)
 {
@@ -1408,6 +1664,8 @@ static int toaster_probe(struct usb_interface *intf,
 	init_waitqueue_head(&dev->status_wait);
 	init_usb_anchor(&dev->submitted);
 	INIT_WORK(&dev->refresh_work, toaster_refresh_work);
+	INIT_DELAYED_WORK(&dev->int_work, toaster_int_work);
+	atomic_set(&dev->open_refs, 0);
 	dev->bulk_in_addr = bulk_in->bEndpointAddress;
 	dev->bulk_in_maxp = usb_endpoint_maxp(bulk_in);
 	dev->bulk_out_maxp = usb_endpoint_maxp(bulk_out);
@@ -1416,8 +1674,11 @@ static int toaster_probe(struct usb_interface *intf,
 	dev->intf = intf;
 	dev->ifnum = intf->cur_altsetting->desc.bInterfaceNumber;
 
-	/* Exactly one status: toaster_decode_status() refuses anything else. */
-	dev->int_buf = kmalloc(sizeof(*dev->int_buf), GFP_KERNEL);
+	/*
+	 * Room for a whole packet, zeroed so that a short one traces no stale
+	 * bytes; toaster_decode_status() takes exactly one status and no more.
+	 */
+	dev->int_buf = kzalloc(usb_endpoint_maxp(int_in), GFP_KERNEL);
 	dev->int_urb = usb_alloc_urb(0, GFP_KERNEL);
 	if (!dev->int_buf || !dev->int_urb) {
 		ret = -ENOMEM;
@@ -1425,7 +1686,7 @@ static int toaster_probe(struct usb_interface *intf,
 	}
 	usb_fill_int_urb(dev->int_urb, dev->udev,
 			 usb_rcvintpipe(dev->udev, int_in->bEndpointAddress),
-			 dev->int_buf, sizeof(*dev->int_buf),
+			 dev->int_buf, usb_endpoint_maxp(int_in),
 			 toaster_int_complete, dev, int_in->bInterval);
 
 	ret = toaster_read_info(dev);
@@ -1434,18 +1695,16 @@ static int toaster_probe(struct usb_interface *intf,
 			ret);
 		goto err_put;
 	}
-	ret = toaster_refresh_status(dev);
+	ret = toaster_refresh_status(dev, true);
 	if (ret) {
 		dev_err(&intf->dev, "cannot read the status: %d\n", ret);
 		goto err_put;
 	}
 
 	usb_set_intfdata(intf, dev);
-	ret = usb_submit_urb(dev->int_urb, GFP_KERNEL);
-	if (ret) {
-		dev_err(&intf->dev, "cannot submit interrupt IN: %d\n", ret);
+	ret = toaster_int_start(dev, GFP_KERNEL);
+	if (ret)
 		goto err_intfdata;
-	}
 
 	/* Last: from here on users can open the device. */
 	ret = usb_register_dev(intf, &toaster_class);
@@ -1460,10 +1719,11 @@ static int toaster_probe(struct usb_interface *intf,
 	return 0;
 
 err_kill:
-	usb_kill_urb(dev->int_urb);
+	toaster_int_stop(dev);
 err_intfdata:
 	usb_set_intfdata(intf, NULL);
 err_put:
+	toaster_give_back_pm(dev);
 	kref_put(&dev->kref, toaster_delete);
 	return ret;
 }
@@ -1491,8 +1751,9 @@ static void toaster_disconnect(struct usb_interface *intf)
 	mutex_unlock(&dev->io_mutex);
 
 	/* Poison, not kill: the completion handler must not resubmit. */
-	usb_poison_urb(dev->int_urb);
+	toaster_int_stop(dev);
 	cancel_work_sync(&dev->refresh_work);
+	toaster_give_back_pm(dev);
 
 	wake_up_interruptible_all(&dev->status_wait);
 	kill_fasync(&dev->fasync, SIGIO, POLL_HUP);
@@ -1512,29 +1773,30 @@ static void toaster_disconnect(struct usb_interface *intf)
 static int toaster_suspend(struct usb_interface *intf, pm_message_t message)
 {
 	struct toaster *dev = usb_get_intfdata(intf);
+	bool busy;
+
+	/*
+	 * The reference a toast holds keeps this from happening; should it
+	 * be missing, a toast must still not lose its notifications.
+	 */
+	spin_lock_irq(&dev->status_lock);
+	busy = toaster_state_is_busy(dev->cache.status.state);
+	spin_unlock_irq(&dev->status_lock);
+	if (PMSG_IS_AUTO(message) && busy)
+		return -EBUSY;
 
 	dev_dbg(&intf->dev, "suspend (%s)\n",
 		PMSG_IS_AUTO(message) ? "runtime" : "system");
-	usb_kill_urb(dev->int_urb);
+	toaster_int_stop(dev);
 	usb_kill_anchored_urbs(&dev->submitted);
 	return 0;
-}
-
-static int toaster_restart_int(struct toaster *dev)
-{
-	int ret;
-
-	ret = usb_submit_urb(dev->int_urb, GFP_NOIO);
-	if (ret)
-		dev_err(&dev->intf->dev, "cannot resubmit interrupt IN: %d\n", ret);
-	return ret;
 }
 
 static int toaster_resume_io(struct toaster *dev)
 {
 	int ret;
 
-	ret = toaster_restart_int(dev);
+	ret = toaster_int_restart(dev);
 	if (!ret)
 		queue_work(system_freezable_wq, &dev->refresh_work);
 	return ret;
@@ -1555,8 +1817,11 @@ static int toaster_resume(struct usb_interface *intf)
  */
 static int toaster_reset_resume(struct usb_interface *intf)
 {
+	struct toaster *dev = usb_get_intfdata(intf);
+
 	dev_dbg(&intf->dev, "reset-resume\n");
-	return toaster_resume_io(usb_get_intfdata(intf));
+	set_bit(TOASTER_RESYNC, &dev->pending);
+	return toaster_resume_io(dev);
 }
 
 /* A reset keeps the binding: requests wait on io_mutex until it is done. */
@@ -1565,7 +1830,7 @@ static int toaster_pre_reset(struct usb_interface *intf)
 	struct toaster *dev = usb_get_intfdata(intf);
 
 	mutex_lock(&dev->io_mutex);
-	usb_kill_urb(dev->int_urb);
+	toaster_int_stop(dev);
 	usb_kill_anchored_urbs(&dev->submitted);
 	return 0;
 }
@@ -1575,12 +1840,12 @@ static int toaster_post_reset(struct usb_interface *intf)
 	struct toaster *dev = usb_get_intfdata(intf);
 	int ret;
 
-	ret = toaster_restart_int(dev);
+	ret = toaster_int_restart(dev);
 	/* A reset unconfigures the toaster, and with it loopback mode. */
 	if (!ret && dev->loopback_owner &&
 	    toaster_set_loopback(dev, true, false))
 		dev_warn(&intf->dev, "cannot restore loopback mode after reset\n");
-	if (!ret && toaster_refresh_status(dev))
+	if (!ret && toaster_refresh_status(dev, true))
 		dev_warn(&intf->dev, "cannot read the status after reset\n");
 	mutex_unlock(&dev->io_mutex);
 	return ret;
@@ -1600,7 +1865,26 @@ static struct usb_driver toaster_driver = {
 	.supports_autosuspend = 1,
 };
 
-module_usb_driver(toaster_driver);
+static int __init toaster_init(void)
+{
+	int ret;
+
+	toaster_debugfs = debugfs_create_dir("toaster", NULL);
+	fault_create_debugfs_attr("fail_submit", toaster_debugfs,
+				  &toaster_fail_submit);
+	ret = usb_register(&toaster_driver);
+	if (ret)
+		debugfs_remove_recursive(toaster_debugfs);
+	return ret;
+}
+module_init(toaster_init);
+
+static void __exit toaster_exit(void)
+{
+	usb_deregister(&toaster_driver);
+	debugfs_remove_recursive(toaster_debugfs);
+}
+module_exit(toaster_exit);
 
 MODULE_AUTHOR("The Toaster Project");
 MODULE_DESCRIPTION("USB toaster driver");

@@ -4,7 +4,6 @@
  * KUnit can reach every branch of it without a device.
  */
 
-#include <linux/ctype.h>
 #include <linux/errno.h>
 #include <linux/kernel.h>
 #include <linux/math64.h>
@@ -21,18 +20,28 @@ struct toaster_word {
 	size_t len;
 };
 
+/*
+ * ASCII's blanks only: the kernel's isspace() also takes Latin-1's
+ * no-break space (0xa0), so "toast\xa05" would have been a toast.
+ */
+static bool toaster_is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' ||
+	       c == '\v' || c == '\f';
+}
+
 /* Splits off the next blank-separated word; false at the end of the text. */
 static bool toaster_next_word(const char **pos, const char *end,
 			      struct toaster_word *word)
 {
 	const char *p = *pos;
 
-	while (p < end && isspace(*p))
+	while (p < end && toaster_is_blank(*p))
 		p++;
 	if (p == end)
 		return false;
 	word->text = p;
-	while (p < end && !isspace(*p))
+	while (p < end && !toaster_is_blank(*p))
 		p++;
 	word->len = p - word->text;
 	*pos = p;
@@ -54,7 +63,7 @@ static int toaster_parse_darkness(const struct toaster_word *word,
 	if (word->len > 2)
 		return -EINVAL;
 	for (i = 0; i < word->len; i++) {
-		if (!isdigit(word->text[i]))
+		if (word->text[i] < '0' || word->text[i] > '9')
 			return -EINVAL;
 		value = value * 10 + (word->text[i] - '0');
 	}
@@ -115,6 +124,44 @@ int toaster_parse_command(const char *buf, size_t len,
 	return 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(toaster_parse_command);
+
+/**
+ * toaster_command_check() - whether the toaster can take a command now
+ * @snap: what the driver knows of it
+ * @cmd: the command, from write(), an ioctl or sysfs
+ *
+ * The rules are applied here, once, before anything is sent, so that a
+ * command the toaster would refuse never goes over the wire and every
+ * interface refuses it the same way.
+ *
+ * Return: 0; -EINVAL for a darkness out of range; for a toast, -EPERM
+ * while the safety lock is on, -EBUSY while one is in progress, -EIO while
+ * the toaster is in its fault state (cancel clears it).
+ */
+int toaster_command_check(const struct toaster_snapshot *snap,
+			  const struct toaster_command *cmd)
+{
+	switch (cmd->op) {
+	case TOASTER_CMD_TOAST:
+		if (cmd->darkness && !toaster_darkness_valid(cmd->darkness))
+			return -EINVAL;
+		if (snap->safety_lock)
+			return -EPERM;
+		if (toaster_state_is_busy(snap->state))
+			return -EBUSY;
+		if (snap->state == TOASTER_STATE_FAULT)
+			return -EIO;
+		return 0;
+	case TOASTER_CMD_DARKNESS:
+		return toaster_darkness_valid(cmd->darkness) ? 0 : -EINVAL;
+	case TOASTER_CMD_CANCEL:
+	case TOASTER_CMD_LOCK:
+	case TOASTER_CMD_UNLOCK:
+		return 0;
+	}
+	return -EINVAL;
+}
+EXPORT_SYMBOL_IF_KUNIT(toaster_command_check);
 
 /**
  * toaster_format_status() - the text a read() of /dev/toasterN returns
@@ -186,21 +233,24 @@ EXPORT_SYMBOL_IF_KUNIT(toaster_snapshot_equal);
 /**
  * toaster_cache_take() - offer a decoded status to the cache
  * @cache: the cache, under the caller's lock
- * @snap: the status
- * @authoritative: a GET_STATUS reply rather than a notification
+ * @snap: the status: a notification or a GET_STATUS reply
+ * @resync: a GET_STATUS reply read to learn the device's count afresh,
+ *	    after probe, a reset or a reset-resume
  * @take: what happened, for the caller to act on
  *
- * A notification older than what we hold is dropped: a GET_STATUS reply may
- * overtake one in flight.  A GET_STATUS reply is always taken, since it is
- * the device's word now, which also lets a device that lost its count
- * (reset, power loss) be believed again.
+ * A status older than what we hold is dropped, reply or notification: a
+ * notification can overtake the reply to a request sent before it, and
+ * believing that reply would put the cache back in the past for good (say
+ * at "toasting", with a PM reference held, after the toast is done).  Equal
+ * is taken: a refresh of the same status is harmless.  Only a resync is
+ * believed whatever its count: the device may have restarted it.
  */
 void toaster_cache_take(struct toaster_status_cache *cache,
-			const struct toaster_snapshot *snap, bool authoritative,
+			const struct toaster_snapshot *snap, bool resync,
 			struct toaster_take *take)
 {
 	*take = (struct toaster_take){ .pm = TOASTER_PM_KEEP };
-	if (!authoritative && toaster_seq_after(cache->status.seq, snap->seq)) {
+	if (!resync && toaster_seq_after(cache->status.seq, snap->seq)) {
 		take->result = -EALREADY;
 		return;
 	}
@@ -224,15 +274,20 @@ EXPORT_SYMBOL_IF_KUNIT(toaster_cache_take);
  * @len: its actual length
  * @take: what became of it
  *
- * The completion handler is this plus carrying out @take and resubmitting,
- * so everything it decides is testable without a device.
+ * The completion handler is this plus carrying out @take and the returned
+ * action, so everything it decides is testable without a device.
  *
- * Return: whether to resubmit.  Not after a kill, a poison or an unplug;
- * after any other error the endpoint is still ours, and the next
- * notification may well arrive.
+ * Return: what to do with the URB.  Stop after a kill, a poison or an
+ * unplug.  A stall halts the endpoint until the host clears it, which
+ * needs process context.  Other errors leave the endpoint ours and the
+ * next notification may well arrive, but a device that fails every
+ * transfer would have us resubmit at bus rate forever: after the first,
+ * each further error in a row waits twice as long, up to a second
+ * (cache->int_delay_ms).
  */
-bool toaster_int_receive(struct toaster_status_cache *cache, int urb_status,
-			 const void *buf, size_t len, struct toaster_take *take)
+enum toaster_int_action toaster_int_receive(struct toaster_status_cache *cache,
+					    int urb_status, const void *buf,
+					    size_t len, struct toaster_take *take)
 {
 	struct toaster_snapshot snap;
 
@@ -244,15 +299,23 @@ bool toaster_int_receive(struct toaster_status_cache *cache, int urb_status,
 	case -ECONNRESET:
 	case -ENOENT:
 	case -ESHUTDOWN:
-		return false;
+		return TOASTER_INT_STOP;
+	case -EPIPE:
+		cache->int_errors = 0;
+		return TOASTER_INT_CLEAR_HALT;
 	default:
-		return true;
+		if (cache->int_errors++ == 0)
+			return TOASTER_INT_RESUBMIT;
+		cache->int_delay_ms = min(1U << min(cache->int_errors - 2, 10U),
+					  TOASTER_INT_BACKOFF_MAX_MS);
+		return TOASTER_INT_RETRY_LATER;
 	}
 
+	cache->int_errors = 0;
 	take->result = toaster_decode_status(buf, len, &snap);
 	if (!take->result)
 		toaster_cache_take(cache, &snap, false, take);
-	return true;
+	return TOASTER_INT_RESUBMIT;
 }
 EXPORT_SYMBOL_IF_KUNIT(toaster_int_receive);
 

@@ -53,6 +53,19 @@ struct toaster_status_cache {
 	struct toaster_snapshot status;
 	u64 gen;
 	bool pm_busy;
+	/* Interrupt IN errors in a row, and the wait before the next try. */
+	unsigned int int_errors;
+	unsigned int int_delay_ms;
+};
+
+/* The longest wait before the interrupt URB is tried again. */
+#define TOASTER_INT_BACKOFF_MAX_MS	1000
+
+enum toaster_int_action {
+	TOASTER_INT_RESUBMIT,
+	TOASTER_INT_RETRY_LATER,	/* after cache->int_delay_ms */
+	TOASTER_INT_CLEAR_HALT,		/* then resubmit */
+	TOASTER_INT_STOP,
 };
 
 enum toaster_pm_change {
@@ -107,6 +120,8 @@ int toaster_chunk_received(const struct toaster_chunk *chunk, u32 actual);
 
 int toaster_parse_command(const char *buf, size_t len,
 			  struct toaster_command *cmd);
+int toaster_command_check(const struct toaster_snapshot *snap,
+			  const struct toaster_command *cmd);
 size_t toaster_format_status(const struct toaster_snapshot *snap, char *buf,
 			     size_t size);
 int toaster_decode_status(const void *buf, size_t len,
@@ -114,9 +129,10 @@ int toaster_decode_status(const void *buf, size_t len,
 bool toaster_snapshot_equal(const struct toaster_snapshot *a,
 			    const struct toaster_snapshot *b);
 void toaster_cache_take(struct toaster_status_cache *cache,
-			const struct toaster_snapshot *snap, bool authoritative,
+			const struct toaster_snapshot *snap, bool resync,
 			struct toaster_take *take);
-bool toaster_int_receive(struct toaster_status_cache *cache, int urb_status,
-			 const void *buf, size_t len, struct toaster_take *take);
+enum toaster_int_action toaster_int_receive(struct toaster_status_cache *cache,
+					    int urb_status, const void *buf,
+					    size_t len, struct toaster_take *take);
 
 #endif /* _TOASTER_LOGIC_H */

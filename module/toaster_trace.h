@@ -64,6 +64,11 @@ TRACE_EVENT(toaster_bulk,
 		      __entry->actual, __entry->ret)
 );
 
+/*
+ * Every completion of the interrupt URB.  @wire is the packet if it is one
+ * whole status, else NULL and the status fields read 0, so that no stale
+ * byte of the buffer is recorded.
+ */
 TRACE_EVENT(toaster_notify,
 	    TP_PROTO(struct usb_interface *intf, int status, u32 len,
 		     const struct toaster_wire_status *wire, int result),
@@ -80,10 +85,11 @@ TRACE_EVENT(toaster_notify,
 				   TOASTER_TRACE_NAME_LEN);
 			   __entry->status = status;
 			   __entry->len = len;
-			   __entry->state = wire->state;
-			   __entry->event = wire->event;
-			   __entry->temperature_c = (s16)le16_to_cpu(wire->temperature_c);
-			   __entry->seq = le16_to_cpu(wire->seq);
+			   __entry->state = wire ? wire->state : 0;
+			   __entry->event = wire ? wire->event : 0;
+			   __entry->temperature_c =
+				   wire ? (s16)le16_to_cpu(wire->temperature_c) : 0;
+			   __entry->seq = wire ? le16_to_cpu(wire->seq) : 0;
 			   __entry->result = result;),
 	    TP_printk("%s status=%d len=%u state=%u event=%u temperature_c=%d seq=%u result=%d",
 		      __entry->name, __entry->status, __entry->len,

@@ -93,5 +93,7 @@ struct toaster_buffer {
  * A file opened read-only cannot hold one (EBADF).
  */
 #define TOASTER_IOC_SET_LOOPBACK _IOW(TOASTER_IOC_MAGIC, 0x07, __u32)
+/* The darkness for the next toast, TOASTER_DARKNESS_MIN to _MAX. */
+#define TOASTER_IOC_SET_DARKNESS _IOW(TOASTER_IOC_MAGIC, 0x08, __u32)
 
 #endif /* _TOASTER_IOCTL_H */

@@ -148,6 +148,27 @@ case_reset_resume_keeps_the_state_and_notifications_flow() {
 	reset_toaster
 }
 
+# Unbound from sysfs with a file open and a toast on, and bound again: what
+# the old binding held of runtime PM is given back, so the toaster sleeps
+# once idle.  (usbcore does not undo it on a soft unbind.)
+case_a_soft_unbind_gives_back_what_it_held() {
+	local name=${intf##*/}
+
+	echo on >"$power/control"
+	exec 3<"$TOASTER_DEV"
+	command_ok "toast 10"
+	echo "$name" >/sys/bus/usb/drivers/toaster/unbind
+	echo "$name" >/sys/bus/usb/drivers/toaster/bind
+	wait_for_device 10 || fail "$TOASTER_DEV not back after rebinding"
+	exec 3<&-
+	command_ok cancel
+	echo 100 >"$power/autosuspend_delay_ms"
+	echo auto >"$power/control"
+	wait_runtime suspended
+	echo on >"$power/control"
+}
+
 toaster_cases idle_with_no_file_open_it_suspends a_sysfs_read_wakes_it \
 	an_open_file_holds_it_awake a_toast_holds_it_awake a_reset_keeps_the_binding \
+	a_soft_unbind_gives_back_what_it_held \
 	reset_resume_keeps_the_state_and_notifications_flow

@@ -575,6 +575,22 @@ static int toaster_stream_finish(struct toaster_stream *s,
 }
 
 /*
+ * Whether every chunk of each of the @dirs directions has completed.  Not
+ * IN's alone: a toaster that "echoes" before taking the data would end a
+ * LOOPBACK whose data never went out.
+ */
+static bool toaster_stream_ended(struct toaster_stream *s, int dirs)
+{
+	int d;
+
+	for (d = 0; d < dirs; d++) {
+		if (s->finished[d] < s->plan[d].chunks)
+			return false;
+	}
+	return true;
+}
+
+/*
  * Runs the stream to its end: @dirs is 1 for BURN (OUT only), 2 for
  * LOOPBACK, whose IN URBs go first so that the echo always has somewhere
  * to go.  On any failure every URB is stopped before this returns.
@@ -590,7 +606,7 @@ static int toaster_stream_run(struct toaster_stream *s, int dirs)
 		for (i = 0; i < s->nurbs[d] && !ret; i++)
 			ret = toaster_stream_submit(s, &s->urbs[d][i]);
 	}
-	while (!ret && s->finished[dirs - 1] < s->plan[dirs - 1].chunks) {
+	while (!ret && !toaster_stream_ended(s, dirs)) {
 		left = wait_event_killable_timeout(s->wait, toaster_stream_has_done(s),
 						   toaster_timeout());
 		if (left == 0)

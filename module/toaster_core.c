@@ -874,7 +874,7 @@ static int toaster_refresh_status(struct toaster *dev, bool resync)
 	ret = toaster_decode_status(&wire, sizeof(wire), &snap);
 	if (ret) {
 		dev_warn(&dev->intf->dev, "malformed status reply\n");
-		return -EIO;
+		return -EBADMSG;
 	}
 	toaster_set_status(dev, &snap, resync);
 	return 0;
@@ -948,8 +948,11 @@ static int toaster_read_info(struct toaster *dev)
 	int ret;
 
 	ret = toaster_request_in(dev, TOASTER_REQ_GET_INFO, &info, sizeof(info));
-	if (ret)
+	if (ret) {
+		dev_err(&dev->intf->dev, "cannot read the device information: %d\n",
+			ret);
 		return ret;
+	}
 	if (le16_to_cpu(info.protocol_version) != TOASTER_PROTOCOL_VERSION) {
 		dev_err(&dev->intf->dev, "unsupported protocol version %u\n",
 			le16_to_cpu(info.protocol_version));
@@ -1705,15 +1708,20 @@ static int toaster_probe(struct usb_interface *intf,
 			 dev->int_buf, usb_endpoint_maxp(int_in),
 			 toaster_int_complete, dev, int_in->bInterval);
 
+	/*
+	 * A toaster that answers wrong or not at all is refused with one line
+	 * saying why (toaster_read_info() and a malformed status say it
+	 * themselves), and -ENODEV, so that the driver core adds none.
+	 */
 	ret = toaster_read_info(dev);
-	if (ret) {
-		dev_err(&intf->dev, "cannot read the device information: %d\n",
-			ret);
-		goto err_put;
+	if (!ret) {
+		ret = toaster_refresh_status(dev, true);
+		if (ret && ret != -EBADMSG)
+			dev_err(&intf->dev, "cannot read the status: %d\n", ret);
 	}
-	ret = toaster_refresh_status(dev, true);
 	if (ret) {
-		dev_err(&intf->dev, "cannot read the status: %d\n", ret);
+		if (ret != -ENOMEM)
+			ret = -ENODEV;
 		goto err_put;
 	}
 

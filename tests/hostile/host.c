@@ -226,7 +226,9 @@ static bool find_node(struct hd_ctx *c)
 
 /*
  * Plugged in: what did the driver make of it?  Bound once its node is
- * there; refused once it has said something and bound nothing; left
+ * there and probe has said so (the usbmisc directory is in sysfs before
+ * devtmpfs has the node, and probe's last line comes after both); refused
+ * once it has said something and bound nothing; left
  * alone if, the probe's time up, it has done neither.  The probe's time
  * runs from the device's last request: one left unanswered gets the
  * driver's io_timeout_ms on top.
@@ -239,7 +241,8 @@ static enum hd_outcome wait_outcome(struct hd_ctx *c)
 		toaster_sleep_ms(10);
 		hd_drain_kmsg(c);
 		now = toaster_now_ms();
-		if (find_node(c) && exists("/sys/bus/usb/devices/%s/driver", c->intf))
+		if (c->attach && find_node(c) &&
+		    exists("/sys/bus/usb/devices/%s/driver", c->intf) && exists("%s", c->node))
 			return HD_BOUND;
 		if (c->nlines > c->attach && !refused_at)
 			refused_at = now;

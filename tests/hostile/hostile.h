@@ -134,6 +134,12 @@ enum hd_step {
 #define ERR_GONE	(-1)
 /* A step that must fail, whichever way. */
 #define ERR_FAILS	(-2)
+/*
+ * A command the device took and then unplugged in the reply's wake:
+ * success (the driver does not make a caller who retries send it twice),
+ * and then it is gone.
+ */
+#define ERR_TAKEN_GONE	(-3)
 
 enum hd_outcome {
 	HD_REFUSED,		/* probe fails, with one clear line */

@@ -2,6 +2,7 @@
 #
 #   make               toaster.ko against KDIR, the emulator and the tools
 #   make check         install what is missing, build, run every test
+#   make stress        the tests make check runs at CI size, at full size
 #   make demo          install what is missing, show the toaster working in a VM
 #   make lint          checkpatch, W=1 + sparse on every kernel, shellcheck
 #   make bench         the stack's costs beside the bus's ceiling, in a VM on
@@ -58,7 +59,7 @@ MODULE_SOURCES := Kbuild VERSION $(wildcard module/*.c module/*.h kunit/*.c kuni
 KBUILD_ARGS = -C $(KDIR) M=$(MODDIR) TOASTER_EXTERNAL=1 \
 	CONFIG_USB_TOASTER=m CONFIG_USB_TOASTER_KUNIT_TEST=$(KUNIT)
 
-.PHONY: all module gadget userspace udev metainfo dkms-conf selftests guest check demo lint bench clean \
+.PHONY: all module gadget userspace udev metainfo dkms-conf selftests guest check stress demo lint bench clean \
 	install install-module install-tools uninstall install-dkms-source deb
 
 all: module gadget userspace udev metainfo
@@ -182,6 +183,11 @@ deb:
 check:
 	scripts/deps
 	scripts/check
+
+# Longer than make check: each hostile device many times (scripts/stress).
+stress:
+	scripts/deps
+	scripts/stress
 
 demo:
 	scripts/deps

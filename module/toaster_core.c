@@ -608,6 +608,22 @@ static int toaster_stream_finish(struct toaster_stream *s,
 }
 
 /*
+ * Whether every chunk of each of the @dirs directions has completed.  Not
+ * IN's alone: a toaster that "echoes" before taking the data would end a
+ * LOOPBACK whose data never went out.
+ */
+static bool toaster_stream_ended(struct toaster_stream *s, int dirs)
+{
+	int d;
+
+	for (d = 0; d < dirs; d++) {
+		if (s->finished[d] < s->plan[d].chunks)
+			return false;
+	}
+	return true;
+}
+
+/*
  * Runs the stream to its end: @dirs is 1 for BURN (OUT only), 2 for
  * LOOPBACK, whose IN URBs go first so that the echo always has somewhere
  * to go.  On any failure every URB is stopped before this returns.
@@ -623,7 +639,7 @@ static int toaster_stream_run(struct toaster_stream *s, int dirs)
 		for (i = 0; i < s->nurbs[d] && !ret; i++)
 			ret = toaster_stream_submit(s, &s->urbs[d][i]);
 	}
-	while (!ret && s->finished[dirs - 1] < s->plan[dirs - 1].chunks) {
+	while (!ret && !toaster_stream_ended(s, dirs)) {
 		left = wait_event_killable_timeout(s->wait, toaster_stream_has_done(s),
 						   toaster_timeout());
 		if (left == 0)
@@ -891,7 +907,7 @@ static int toaster_refresh_status(struct toaster *dev, bool resync)
 	ret = toaster_decode_status(&wire, sizeof(wire), &snap);
 	if (ret) {
 		dev_warn(&dev->intf->dev, "malformed status reply\n");
-		return -EIO;
+		return -EBADMSG;
 	}
 	toaster_set_status(dev, &snap, resync);
 	return 0;
@@ -965,8 +981,11 @@ static int toaster_read_info(struct toaster *dev)
 	int ret;
 
 	ret = toaster_request_in(dev, TOASTER_REQ_GET_INFO, &info, sizeof(info));
-	if (ret)
+	if (ret) {
+		dev_err(&dev->intf->dev, "cannot read the device information: %d\n",
+			ret);
 		return ret;
+	}
 	if (le16_to_cpu(info.protocol_version) != TOASTER_PROTOCOL_VERSION) {
 		dev_err(&dev->intf->dev, "unsupported protocol version %u\n",
 			le16_to_cpu(info.protocol_version));
@@ -1722,15 +1741,20 @@ static int toaster_probe(struct usb_interface *intf,
 			 dev->int_buf, usb_endpoint_maxp(int_in),
 			 toaster_int_complete, dev, int_in->bInterval);
 
+	/*
+	 * A toaster that answers wrong or not at all is refused with one line
+	 * saying why (toaster_read_info() and a malformed status say it
+	 * themselves), and -ENODEV, so that the driver core adds none.
+	 */
 	ret = toaster_read_info(dev);
-	if (ret) {
-		dev_err(&intf->dev, "cannot read the device information: %d\n",
-			ret);
-		goto err_put;
+	if (!ret) {
+		ret = toaster_refresh_status(dev, true);
+		if (ret && ret != -EBADMSG)
+			dev_err(&intf->dev, "cannot read the status: %d\n", ret);
 	}
-	ret = toaster_refresh_status(dev, true);
 	if (ret) {
-		dev_err(&intf->dev, "cannot read the status: %d\n", ret);
+		if (ret != -ENOMEM)
+			ret = -ENODEV;
 		goto err_put;
 	}
 

@@ -192,3 +192,14 @@ stop_firmware() {
 	wait "$pid" || rc=$?
 	return $rc
 }
+
+# The size of a stress suite (tests/e2e/storm-*.sh, faults, fuzz, soak):
+# CI's, the first argument, unless TOASTER_STRESS=full (`make stress`)
+# asks for the full one, the second.  The one place the variable is read.
+toaster_stress_size() {
+	case ${TOASTER_STRESS:-ci} in
+	ci) echo "$1" ;;
+	full) echo "$2" ;;
+	*) fail "TOASTER_STRESS is 'ci' or 'full', not '$TOASTER_STRESS'" ;;
+	esac
+}

@@ -2,6 +2,7 @@
 #
 #   make               toaster.ko against KDIR, the emulator and the tools
 #   make check         install what is missing, build, run every test
+#   make stress        issue 10's stress suites at full size (scripts/stress)
 #   make demo          install what is missing, show the toaster working in a VM
 #   make lint          checkpatch, W=1 + sparse on 6.1 and 6.12, shellcheck
 #   make KERNEL=NAME   build the module against a kernel of scripts/kernel
@@ -33,7 +34,7 @@ MODULE_SOURCES := Kbuild $(wildcard module/*.c module/*.h kunit/*.c kunit/*.h)
 KBUILD_ARGS = -C $(KDIR) M=$(MODDIR) TOASTER_EXTERNAL=1 \
 	CONFIG_USB_TOASTER=m CONFIG_USB_TOASTER_KUNIT_TEST=$(KUNIT)
 
-.PHONY: all module gadget userspace selftests guest check demo lint clean
+.PHONY: all module gadget userspace selftests guest check stress demo lint clean
 
 all: module gadget userspace
 
@@ -74,6 +75,10 @@ guest: module gadget userspace selftests
 check:
 	scripts/deps
 	scripts/check
+
+stress:
+	scripts/deps
+	scripts/stress
 
 demo:
 	scripts/deps

@@ -223,9 +223,39 @@ static void tf_check_out(struct tf_thread *t, unsigned long cmd, const void *arg
 		tf_bad(t, "GET_INFO: a string not NUL-terminated");
 }
 
+/*
+ * What each ioctl may fail with (include/uapi/toaster_ioctl.h): a command
+ * what a write may; a stream its arguments' and the session's errors,
+ * nothing the bus would cause (no faults are injected); the GETs only a
+ * bad buffer; a number the driver does not know, ENOTTY and nothing else.
+ */
+static const int *tf_ioctl_errors(unsigned long cmd)
+{
+	static const int gets[] = { EFAULT, 0 };
+	static const int commands[] = { EINVAL, EFAULT, EPERM, EBUSY, EIO, EAGAIN, EBADF, 0 };
+	static const int streams[] = { EINVAL, EFAULT, EBUSY, EAGAIN, EBADF, 0 };
+	static const int unknown[] = { ENOTTY, 0 };
+
+	switch (cmd) {
+	case TOASTER_IOC_GET_INFO:
+	case TOASTER_IOC_GET_STATUS:
+		return gets;
+	case TOASTER_IOC_TOAST:
+	case TOASTER_IOC_CANCEL:
+	case TOASTER_IOC_SET_LOCK:
+	case TOASTER_IOC_SET_DARKNESS:
+		return commands;
+	case TOASTER_IOC_BURN:
+	case TOASTER_IOC_LOOPBACK:
+	case TOASTER_IOC_SET_LOOPBACK:
+		return streams;
+	default:
+		return unknown;
+	}
+}
+
 static void tf_op_ioctl(struct tf_thread *t, bool random_number)
 {
-	static const int allowed[] = { EINVAL, EFAULT, EPERM, EBUSY, EIO, EAGAIN, EBADF, ENOTTY, 0 };
 	union {
 		struct toaster_buffer ub;
 		struct toaster_status st;
@@ -278,7 +308,7 @@ static void tf_op_ioctl(struct tf_thread *t, bool random_number)
 	    memcmp(t->copy, (void *)(unsigned long)arg.ub.data, moved))
 		tf_bad(t, "LOOPBACK of %u x %u bytes succeeded with an echo that differs from what was sent",
 		       arg.ub.count, arg.ub.len);
-	tf_result(t, random_number ? OP_IOCTL_RANDOM : OP_IOCTL_REAL, ret, allowed);
+	tf_result(t, random_number ? OP_IOCTL_RANDOM : OP_IOCTL_REAL, ret, tf_ioctl_errors(cmd));
 }
 
 static void tf_op_seek(struct tf_thread *t)

@@ -287,8 +287,10 @@ static void tf_op_ioctl(struct tf_thread *t, bool random_number)
 		default: arg.ub.len = (__u32)(1 + tf_below(t, 600)); arg.ub.count = 1; break;
 		}
 		moved = (unsigned long long)arg.ub.len * (arg.ub.count ? arg.ub.count : 1);
-		if ((unsigned char *)(unsigned long)arg.ub.data >= t->big &&
-		    (unsigned char *)(unsigned long)arg.ub.data + moved <= t->big + TF_BIG)
+		/* In our buffer, all of it (no wrapping past the top). */
+		if (arg.ub.data >= (unsigned long)t->big &&
+		    arg.ub.data - (unsigned long)t->big <= TF_BIG &&
+		    moved <= TF_BIG - (arg.ub.data - (unsigned long)t->big))
 			memcpy(t->copy, (void *)(unsigned long)arg.ub.data, moved);
 		else
 			moved = 0;

@@ -298,6 +298,7 @@ static bool ts_cycle(enum ts_method m, unsigned long cycle, struct ts_why *why)
 	static const enum ts_kind stream_first[K_COUNT] = { K_LOOPBACK, K_WRITE, K_READ, K_POLL };
 	static const enum ts_kind write_first[K_COUNT] = { K_WRITE, K_LOOPBACK, K_READ, K_POLL };
 	const enum ts_kind *order = m == M_UNPLUG && cycle % 2 == 0 ? write_first : stream_first;
+	struct ts_why cut_why;
 	char cmd[32];
 	struct ts_sysfs s;
 	int i, fd;
@@ -330,10 +331,11 @@ static bool ts_cycle(enum ts_method m, unsigned long cycle, struct ts_why *why)
 		return false;
 	for (i = 0; i < K_COUNT && ok; i++)
 		ok = ts_start_caller(&callers[order[i]], why);
-	if (ok)
-		ok = ts_cut(m, &s, true, why);
-	/* Whatever failed, the callers are ended and judged first. */
-	if (!ts_end_callers(callers, K_COUNT, 0, why) || !ok)
+	/* The cut, whatever failed before: only it ends the callers started. */
+	if (!ts_cut(m, &s, true, &cut_why))
+		ksft_exit_fail_msg("%s, cycle %lu: %s%s%s\n", method_names[m], cycle,
+				   ok ? "" : why->text, ok ? "" : "; and then ", cut_why.text);
+	if (!ts_end_callers(callers, K_COUNT, 0, ok ? why : &cut_why) || !ok)
 		return false;
 	if (m != M_UNPLUG && ts_gadget(&toaster, "clear", why))
 		return false;

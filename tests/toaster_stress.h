@@ -13,6 +13,7 @@
 #ifndef TOASTER_STRESS_H
 #define TOASTER_STRESS_H
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -207,6 +208,29 @@ static inline int ts_find_sysfs(const struct ts_toaster *t, struct ts_sysfs *s)
 	*strrchr(s->usb, '/') = '\0';
 	s->intf_name = strrchr(s->intf, '/') + 1;
 	return 0;
+}
+
+/*
+ * The node of the toaster on interface INTF (a sysfs path) now, in DEV:
+ * with two toasters replugged in turn their minors, and so their names,
+ * may swap.  -ENOENT while it has none.
+ */
+static inline int ts_node_of(const char *intf, char *dev, size_t size)
+{
+	char path[PATH_MAX + 16];
+	struct dirent *d;
+	DIR *dir;
+
+	snprintf(path, sizeof(path), "%s/usbmisc", intf);
+	dir = opendir(path);
+	if (!dir)
+		return -ENOENT;
+	while ((d = readdir(dir)) && d->d_name[0] == '.')
+		;
+	if (d)
+		snprintf(dev, size, "/dev/%s", d->d_name);
+	closedir(dir);
+	return d ? 0 : -ENOENT;
 }
 
 static inline int ts_sysfs_read(const char *dir, const char *name, char *buf, size_t size)

@@ -35,7 +35,15 @@ cleanup() {
 	fi
 	printf 'clear\n' >"$TOASTER_GADGET_CTL"
 	printf 'plug\n' >"$TOASTER_GADGET_CTL"
-	wait_for_device 30
+	# Replugged in turn, the two may have swapped minors: the stack's
+	# toaster may be toaster1 now, toaster0 gone with the second.  A
+	# replug gives it the first free minor back.
+	if ! wait_for_device 10; then
+		printf 'unplug\n' >"$TOASTER_GADGET_CTL"
+		sleep 2
+		printf 'plug\n' >"$TOASTER_GADGET_CTL"
+		wait_for_device 30
+	fi
 }
 trap cleanup EXIT
 

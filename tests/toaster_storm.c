@@ -49,6 +49,8 @@
 
 static struct ts_toaster toaster;
 static const char *module_path;
+/* Where the toaster was at the start, to put it back from anything. */
+static struct ts_sysfs first;
 static long saved_timeout = -1;
 
 enum ts_method { M_UNPLUG, M_UNBIND, M_AUTHORIZED, M_USBDEVFS, M_RMMOD, M_COUNT };
@@ -287,16 +289,35 @@ static bool ts_cut(enum ts_method m, const struct ts_sysfs *s, bool away, struct
 	return true;
 }
 
+/* After the cut: the faults cleared, the toaster given back, its node back. */
+static bool ts_back(enum ts_method m, const struct ts_sysfs *s, struct ts_why *why)
+{
+	if (m != M_UNPLUG && ts_gadget(&toaster, "clear", why))
+		return false;
+	if ((m == M_UNPLUG || m == M_AUTHORIZED) && !ts_wait_node(&toaster, false, 10000))
+		return ts_fail(why, "%s still there 10 s after the %s", toaster.dev, method_names[m]);
+	if (!ts_cut(m, s, false, why))
+		return false;
+	if (!ts_wait_node(&toaster, true, TS_BACK_MS))
+		return ts_fail(why, "%s not back %d ms after the %s ended", toaster.dev,
+			       TS_BACK_MS, method_names[m]);
+	return true;
+}
+
 /*
- * One cycle of a cutting storm.  Even unplug cycles block the write first
- * (a hung toast holds io_mutex, the LOOPBACK waits for it), the others the
- * LOOPBACK first (in the stream engine, the write waiting behind it).
+ * One cycle of a cutting storm.  Even unplug cycles block the write before
+ * the LOOPBACK (a hung toast holds io_mutex, the LOOPBACK waits for it),
+ * the others the LOOPBACK first (in the stream engine, the write behind).
  */
 static bool ts_cycle(enum ts_method m, unsigned long cycle, struct ts_why *why)
 {
 	struct ts_caller callers[K_COUNT];
-	static const enum ts_kind stream_first[K_COUNT] = { K_LOOPBACK, K_WRITE, K_READ, K_POLL };
-	static const enum ts_kind write_first[K_COUNT] = { K_WRITE, K_LOOPBACK, K_READ, K_POLL };
+	/*
+	 * The read and the poll first: a file's first call waits for
+	 * io_mutex (toaster_file_ready()), which the other two hold.
+	 */
+	static const enum ts_kind stream_first[K_COUNT] = { K_READ, K_POLL, K_LOOPBACK, K_WRITE };
+	static const enum ts_kind write_first[K_COUNT] = { K_READ, K_POLL, K_WRITE, K_LOOPBACK };
 	const enum ts_kind *order = m == M_UNPLUG && cycle % 2 == 0 ? write_first : stream_first;
 	struct ts_why cut_why;
 	char cmd[32];
@@ -335,20 +356,10 @@ static bool ts_cycle(enum ts_method m, unsigned long cycle, struct ts_why *why)
 	if (!ts_cut(m, &s, true, &cut_why))
 		ksft_exit_fail_msg("%s, cycle %lu: %s%s%s\n", method_names[m], cycle,
 				   ok ? "" : why->text, ok ? "" : "; and then ", cut_why.text);
-	if (!ts_end_callers(callers, K_COUNT, 0, ok ? why : &cut_why) || !ok)
+	ok = ts_end_callers(callers, K_COUNT, 0, ok ? why : &cut_why) && ok;
+	/* Back, whatever happened: the next cycle and the next test need it. */
+	if (!ts_back(m, &s, ok ? why : &cut_why) || !ok)
 		return false;
-	if (m != M_UNPLUG && ts_gadget(&toaster, "clear", why))
-		return false;
-	if (m == M_UNPLUG || m == M_AUTHORIZED) {
-		if (!ts_wait_node(&toaster, false, 10000))
-			return ts_fail(why, "%s still there 10 s after the %s", toaster.dev,
-				       method_names[m]);
-	}
-	if (!ts_cut(m, &s, false, why))
-		return false;
-	if (!ts_wait_node(&toaster, true, TS_BACK_MS))
-		return ts_fail(why, "%s not back %d ms after the %s ended", toaster.dev,
-			       TS_BACK_MS, method_names[m]);
 	return ts_works(&toaster, 1 + (cycle + 3) % 10, why);
 }
 
@@ -434,9 +445,24 @@ static void ts_restore(void)
 {
 	struct ts_why why;
 
+	char usbfs[64];
+	int ifno, ko;
+
 	ts_gadget(&toaster, "clear", &why);
-	if (!ts_node_present(&toaster)) {
+	if (!ts_node_present(&toaster) && access("/sys/module/toaster", F_OK) && module_path) {
+		ko = open(module_path, O_RDONLY | O_CLOEXEC);
+		if (ko >= 0 && syscall(SYS_finit_module, ko, "", 0) == 0)
+			ts_wait_node(&toaster, true, TS_BACK_MS);
+		if (ko >= 0)
+			close(ko);
+	}
+	/* Every way back a storm may have left undone. */
+	if (!ts_node_present(&toaster) && *first.intf) {
 		ts_gadget(&toaster, "plug", &why);
+		ts_sysfs_write(first.usb, "authorized", "1");
+		ts_write_file("/sys/bus/usb/drivers/toaster/bind", first.intf_name);
+		if (!ts_usbfs(&first, usbfs, sizeof(usbfs), &ifno))
+			ts_usbfs_ioctl(usbfs, ifno, USBDEVFS_CONNECT);
 		ts_wait_node(&toaster, true, TS_BACK_MS);
 	}
 	if (saved_timeout > 0)
@@ -516,6 +542,8 @@ int main(int argc, char **argv)
 	if (access(toaster.ctl, W_OK))
 		ksft_exit_skip("no control FIFO at %s\n", toaster.ctl);
 	saved_timeout = ts_param("io_timeout_ms");
+	if (ts_find_sysfs(&toaster, &first))
+		ksft_exit_fail_msg("%s has no sysfs directory\n", toaster.dev);
 	atexit(ts_restore);
 	for (i = 0; i < n; i++)
 		ts_storm(order[i], cycles[i]);

@@ -235,7 +235,7 @@ static inline int ts_node_of(const char *intf, char *dev, size_t size)
 
 static inline int ts_sysfs_read(const char *dir, const char *name, char *buf, size_t size)
 {
-	char path[PATH_MAX];
+	char path[PATH_MAX + 64];
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	return ts_read_file(path, buf, size);
@@ -243,7 +243,7 @@ static inline int ts_sysfs_read(const char *dir, const char *name, char *buf, si
 
 static inline int ts_sysfs_write(const char *dir, const char *name, const char *value)
 {
-	char path[PATH_MAX];
+	char path[PATH_MAX + 64];
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	return ts_write_file(path, value);

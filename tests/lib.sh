@@ -193,6 +193,16 @@ stop_firmware() {
 	return $rc
 }
 
+# How many USB device controllers have no gadget bound: room for a
+# second toaster (scripts/toaster-stack loads dummy_hcd num=2).
+free_udcs() {
+	local udc free=0
+	for udc in /sys/class/udc/*; do
+		[ -e "$udc" ] && [ -z "$(<"$udc/function")" ] && free=$((free + 1))
+	done
+	echo "$free"
+}
+
 # The size of a stress suite (tests/e2e/storm-*.sh, faults, fuzz, soak):
 # CI's, the first argument, unless TOASTER_STRESS=full (`make stress`)
 # asks for the full one, the second.  The one place the variable is read.

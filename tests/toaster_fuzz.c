@@ -59,38 +59,22 @@ struct tf_thread {
 	char op_text[160];		/* the call under way, for a hang */
 	unsigned long ops;
 	unsigned long errs[OP_COUNT][TF_ERRNOS];
-	unsigned long bad;
-	char first_bad[3][256];
+	struct ts_findings found;
 };
 
 static struct tf_thread threads[TF_THREADS_MAX];
 
-/* splitmix64: small, and the same everywhere for a seed. */
 static uint64_t tf_rand(struct tf_thread *t)
 {
-	uint64_t z = (t->rng += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
+	return ts_rand(&t->rng);
 }
 
 static unsigned long tf_below(struct tf_thread *t, unsigned long n)
 {
-	return n ? tf_rand(t) % n : 0;
+	return ts_below(&t->rng, n);
 }
 
-static __attribute__((format(printf, 2, 3))) void tf_bad(struct tf_thread *t, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (t->bad < 3) {
-		va_start(ap, fmt);
-		vsnprintf(t->first_bad[t->bad], sizeof(t->first_bad[0]), fmt, ap);
-		va_end(ap);
-	}
-	t->bad++;
-}
+#define tf_bad(t, ...) ts_finding(&(t)->found, __VA_ARGS__)
 
 /* Records a call's result; false if its errno is not one the call may have. */
 static void tf_result(struct tf_thread *t, enum tf_op op, int err, const int *allowed)
@@ -616,12 +600,12 @@ int main(int argc, char **argv)
 	for (i = 0; i < nthreads; i++) {
 		pthread_join(threads[i].thread, NULL);
 		total += threads[i].ops;
-		bad += threads[i].bad;
+		bad += threads[i].found.n;
 		for (op = 0; op < OP_COUNT; op++)
 			for (e = 0; e < TF_ERRNOS; e++)
 				counts[op] += threads[i].errs[op][e];
-		for (a = 0; a < 3 && a < (int)threads[i].bad; a++)
-			ksft_print_msg("thread %u: %s\n", i, threads[i].first_bad[a]);
+		for (a = 0; a < 3 && a < (int)threads[i].found.n; a++)
+			ksft_print_msg("thread %u: %s\n", i, threads[i].found.first[a]);
 		close(threads[i].own[0]);
 		close(threads[i].own[1]);
 	}

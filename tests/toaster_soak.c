@@ -47,37 +47,14 @@ struct tk_thread {
 	volatile int64_t op_started_ms;
 	char op_text[128];
 	unsigned long ops, loopbacks, errs[TK_ERRNOS];
-	unsigned long bad;
-	char first_bad[3][256];
+	struct ts_findings found;
 };
 
 static struct tk_thread threads[TK_THREADS_MAX];
 
-static uint64_t tk_rand(uint64_t *state)
-{
-	uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
-static unsigned long tk_below(uint64_t *state, unsigned long n)
-{
-	return n ? tk_rand(state) % n : 0;
-}
-
-static __attribute__((format(printf, 2, 3))) void tk_bad(struct tk_thread *t, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (t->bad < 3) {
-		va_start(ap, fmt);
-		vsnprintf(t->first_bad[t->bad], sizeof(t->first_bad[0]), fmt, ap);
-		va_end(ap);
-	}
-	t->bad++;
-}
+#define tk_rand ts_rand
+#define tk_below ts_below
+#define tk_bad(t, ...) ts_finding(&(t)->found, __VA_ARGS__)
 
 /*
  * The errors faults explain: gone (ENODEV, or ENOENT for an open while
@@ -397,12 +374,12 @@ int main(int argc, char **argv)
 	for (i = 0; i < nthreads; i++) {
 		pthread_join(threads[i].thread, NULL);
 		total += threads[i].ops;
-		bad += threads[i].bad;
+		bad += threads[i].found.n;
 		loopbacks += threads[i].loopbacks;
 		for (e = 0; e < TK_ERRNOS; e++)
 			errs[e] += threads[i].errs[e];
-		for (a = 0; a < 3 && a < (int)threads[i].bad; a++)
-			ksft_print_msg("thread %u: %s\n", i, threads[i].first_bad[a]);
+		for (a = 0; a < 3 && a < (int)threads[i].found.n; a++)
+			ksft_print_msg("thread %u: %s\n", i, threads[i].found.first[a]);
 	}
 	for (e = 0; e < TK_ERRNOS; e++) {
 		if (errs[e] && len < sizeof(line) - 64)

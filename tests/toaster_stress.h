@@ -335,6 +335,40 @@ static inline bool ts_autosuspends(const struct ts_toaster *t, struct ts_why *wh
 	return true;
 }
 
+/* splitmix64: small, and the same sequence everywhere for a seed. */
+static inline uint64_t ts_rand(uint64_t *state)
+{
+	uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static inline unsigned long ts_below(uint64_t *state, unsigned long n)
+{
+	return n ? ts_rand(state) % n : 0;
+}
+
+/* What a thread found wrong: how many, and the first few, to print. */
+struct ts_findings {
+	unsigned long n;
+	char first[3][256];
+};
+
+static inline __attribute__((format(printf, 2, 3)))
+void ts_finding(struct ts_findings *f, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (f->n < 3) {
+		va_start(ap, fmt);
+		vsnprintf(f->first[f->n], sizeof(f->first[0]), fmt, ap);
+		va_end(ap);
+	}
+	f->n++;
+}
+
 /* The current value of a module parameter of toaster.ko, or -1. */
 static inline long ts_param(const char *name)
 {

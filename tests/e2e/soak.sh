@@ -16,11 +16,7 @@ skip() { echo "SKIP: $*"; exit 4; }
 
 [ -p "$TOASTER_GADGET_CTL" ] || skip "no control FIFO at $TOASTER_GADGET_CTL: toaster-gadget runs without --control"
 [ -d "$gadgets" ] || skip "no configfs gadgets at $gadgets (libcomposite, configfs)"
-free=0
-for udc in /sys/class/udc/*; do
-	[ -e "$udc" ] && [ -z "$(<"$udc/function")" ] && free=$((free + 1))
-done
-((free > 0)) || skip "no free USB device controller for a second toaster (dummy_hcd num=2)"
+(($(free_udcs) > 0)) || skip "no free USB device controller for a second toaster (dummy_hcd num=2)"
 [ ! -e /dev/toaster1 ] || fail "/dev/toaster1 exists before the test: another toaster is plugged in"
 seconds=$(toaster_stress_size 10 60)
 

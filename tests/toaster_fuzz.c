@@ -351,6 +351,7 @@ static void tf_op_sysfs(struct tf_thread *t)
 	static const int allowed[] = { EINVAL, ERANGE, EPERM, EBUSY, EIO, E2BIG, EACCES, EFAULT, 0 };
 	const char *attr = attrs[tf_below(t, sizeof(attrs) / sizeof(attrs[0]))];
 	char path[PATH_MAX + 32], buf[5000];
+	bool writing;
 	size_t len, i;
 	ssize_t n;
 	int fd, ret = 0;
@@ -365,11 +366,12 @@ static void tf_op_sysfs(struct tf_thread *t)
 	}
 	snprintf(t->op_text, sizeof(t->op_text), "sysfs %s: write %zu bytes \"%.*s\"", attr, len,
 		 (int)(len < 20 ? len : 20), buf);
-	fd = open(path, tf_below(t, 4) ? O_WRONLY : O_RDONLY);
+	writing = tf_below(t, 4) != 0;
+	fd = open(path, writing ? O_WRONLY : O_RDONLY);
 	if (fd < 0) {
 		ret = errno;
 	} else {
-		n = tf_below(t, 4) ? write(fd, buf, len) : read(fd, buf, sizeof(buf));
+		n = writing ? write(fd, buf, len) : read(fd, buf, sizeof(buf));
 		if (n < 0)
 			ret = errno;
 		close(fd);

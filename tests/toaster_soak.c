@@ -232,7 +232,8 @@ static void tk_inject(struct tk_toaster *k, uint64_t *rng)
 
 	switch (kind) {
 	case 0: snprintf(cmd, sizeof(cmd), "fault stall %s", req); snprintf(clear, sizeof(clear), "clear stall"); break;
-	case 1: snprintf(cmd, sizeof(cmd), "fault short %s", req); snprintf(clear, sizeof(clear), "clear short"); break;
+	/* The firmware shortens replies only: get_info's is read at probe alone. */
+	case 1: snprintf(cmd, sizeof(cmd), "fault short get_status"); snprintf(clear, sizeof(clear), "clear short"); break;
 	case 2: snprintf(cmd, sizeof(cmd), "fault garbage-notify"); snprintf(clear, sizeof(clear), "clear garbage-notify"); break;
 	case 3:
 	case 4:

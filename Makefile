@@ -4,15 +4,17 @@
 #   make check         install what is missing, build, run every test
 #   make stress        issue 10's stress suites at full size (scripts/stress)
 #   make demo          install what is missing, show the toaster working in a VM
-#   make lint          checkpatch, W=1 + sparse on 6.1 and 6.12, shellcheck
+#   make lint          checkpatch, W=1 + sparse on every kernel, shellcheck
 #   make KERNEL=NAME   build the module against a kernel of scripts/kernel
-#                      (debug, 6.1, 6.12) instead of KDIR
+#                      (TOASTER_KERNELS in scripts/lib.sh, or debug-rt)
+#                      instead of KDIR
 #
 # Objects go under build/, one directory per kernel, so the same tree builds
 # against several kernels without a clean in between.
 
 BUILD := $(CURDIR)/build
 BIN := $(BUILD)/bin
+TOASTER_KERNELS := $(shell bash -c '. scripts/lib.sh && echo "$$TOASTER_KERNELS"')
 
 KERNEL ?=
 ifeq ($(KERNEL),)
@@ -26,8 +28,9 @@ ifeq ($(origin MODDIR),undefined)
 MODDIR := $(shell TOASTER_BUILD='$(BUILD)' bash -c '. scripts/lib.sh && toaster_module_dir $(KERNEL)')
 endif
 
-# The KUnit module is built for the test kernel, which has KUnit built in.
-KUNIT := $(if $(filter debug,$(KERNEL)),m)
+# The KUnit module is built for the kernels that have KUnit built in: the
+# debug kernels.
+KUNIT := $(if $(shell grep -sx CONFIG_KUNIT=y $(KDIR)/.config),m)
 
 MODULE_SOURCES := Kbuild $(wildcard module/*.c module/*.h kunit/*.c kunit/*.h)
 
@@ -43,7 +46,7 @@ all: module gadget userspace
 $(MODDIR)/.tree: $(MODULE_SOURCES)
 	@test -e $(KDIR)/Makefile || { \
 		echo "No kernel build tree at KDIR=$(KDIR)."; \
-		echo "Install linux-headers-$$(uname -r), set KDIR=..., or use KERNEL=debug|6.1|6.12."; \
+		echo "Install linux-headers-$$(uname -r), set KDIR=..., or use KERNEL=NAME ($(TOASTER_KERNELS) debug-rt)."; \
 		exit 1; }
 	@mkdir -p $(MODDIR)
 	@for f in $(MODULE_SOURCES); do \

@@ -4,6 +4,8 @@
 # builtins where they can: no cat, no grep, no subshells in the loops.
 
 TOASTER_DEV=${TOASTER_DEV:-/dev/toaster0}
+# The project's programs, wherever the test is run from.
+TOASTER_BIN=$(dirname "${BASH_SOURCE[0]}")/../build/bin
 # The toaster's firmware takes commands here (scripts/toaster-stack).
 TOASTER_GADGET_CTL=${TOASTER_GADGET_CTL:-/run/toaster-stack/gadget.ctl}
 
@@ -13,9 +15,36 @@ TOASTER_GADGET_CTL=${TOASTER_GADGET_CTL:-/run/toaster-stack/gadget.ctl}
 # digits, as lsusb has them, the rest in decimal.
 toaster_proto() {
 	local value
-	value=$("$(dirname "${BASH_SOURCE[0]}")/../build/bin/toaster-proto" "$1") ||
+	value=$("$TOASTER_BIN/toaster-proto" "$1") ||
 		fail "toaster-proto $1 failed"
 	echo "$value"
+}
+
+# The KTAP of a kselftest program that exited 0, all of whose results must
+# be passes: on stdout its plan, or (and false) what is wrong with it.  A
+# plan of fewer than MIN results is wrong too: a pass must be a pass of
+# something.
+ktap_all_passed() {
+	local out=$1 min=$2 plan
+	if ! [[ $out =~ (^|$'\n')1\.\.([0-9]+)$'\n' ]]; then
+		echo "no KTAP plan in the output"
+		return 1
+	fi
+	plan=${BASH_REMATCH[2]}
+	if ((plan < min)); then
+		echo "only $plan checks planned"
+		return 1
+	fi
+	if [[ $out =~ (^|$'\n')not\ ok ]]; then
+		echo "a check failed but the exit status was 0"
+		return 1
+	fi
+	# skipped is not passed: a healthy toaster leaves nothing to skip
+	if ! [[ $out =~ (^|$'\n')"# Totals: pass:$plan fail:0 " ]]; then
+		echo "not all $plan checks passed (${out##*# Totals: })"
+		return 1
+	fi
+	echo "$plan"
 }
 
 # Every failure says what was expected and what came, then ends the test
@@ -125,24 +154,14 @@ wait_for_device() {
 }
 
 # Sends one command to the firmware and waits until it has been carried
-# out: the firmware appends "ok CMD" (or "error CMD: WHY") to TOASTER_GADGET_CTL.ack.
+# out: the firmware appends "ok CMD" (or "error CMD: WHY") to
+# TOASTER_GADGET_CTL.ack.  toaster-gadget-ctl does the waiting, as the
+# driver's selftest does (lib/toaster_control.c); anything but "ok" fails
+# the test with what went wrong.
 gadget_ctl() {
-	local cmd=$1 tries=200 before
-	local -a acks
-	mapfile -t acks <"$TOASTER_GADGET_CTL.ack"
-	before=${#acks[@]}
-	# A FIFO that went away would become a plain file here.
-	[ -p "$TOASTER_GADGET_CTL" ] || fail "$TOASTER_GADGET_CTL is gone: the firmware exited"
-	printf '%s\n' "$cmd" >"$TOASTER_GADGET_CTL"
-	while ((tries-- > 0)); do
-		mapfile -t acks <"$TOASTER_GADGET_CTL.ack"
-		if [ ${#acks[@]} -gt "$before" ]; then
-			[ "${acks[before]}" = "ok $cmd" ] || fail "'$cmd': the firmware said '${acks[before]}'"
-			return 0
-		fi
-		sleep 0.05
-	done
-	fail "'$cmd': no acknowledgement in $TOASTER_GADGET_CTL.ack"
+	local err
+	err=$("$TOASTER_BIN/toaster-gadget-ctl" "$TOASTER_GADGET_CTL" "$1" 2>&1) ||
+		fail "${err#toaster-gadget-ctl: }"
 }
 
 # The reverse of wait_for_device: false if the node is still there.
@@ -165,32 +184,40 @@ reset_toaster() {
 # Another firmware beside the stack's (toaster-gadget ARGS..., e.g.
 # --functionfs), in the background, its output in LOG.  Its pid goes in
 # /run/toaster-stack/NAME.pid, where `toaster-stack down` finds it should
-# the test not stop it.
+# the test not stop it, and its exit status in NAME.status once it exits:
+# a case runs in a subshell, which cannot wait for a child of the script.
 start_firmware() {
-	local name=$1 log=$2
+	local name=$1 log=$2 dir=/run/toaster-stack
 	shift 2
-	toaster-gadget "$@" >"$log" 2>&1 &
-	echo $! >"/run/toaster-stack/$name.pid"
+	rm -f "$dir/$name.status"
+	(
+		toaster-gadget "$@" >"$log" 2>&1 &
+		echo $! >"$dir/$name.pid"
+		rc=0
+		wait $! || rc=$?
+		echo $rc >"$dir/$name.status"
+	) &
+	while [ ! -s "$dir/$name.pid" ]; do
+		sleep 0.05
+	done
 }
 
 # SIGTERMs the firmware started as NAME and waits up to 10 s for it;
 # returns its exit status (124 if it would not go, and it is killed).
 stop_firmware() {
-	local file=/run/toaster-stack/$1.pid pid tries=100 rc=0
-	[ -e "$file" ] || return 0
-	pid=$(<"$file")
-	rm -f "$file"
+	local dir=/run/toaster-stack pid tries=100
+	[ -e "$dir/$1.pid" ] || return 0
+	pid=$(<"$dir/$1.pid")
+	rm -f "$dir/$1.pid"
 	kill -TERM "$pid" 2>/dev/null || return 0
-	while ((tries-- > 0)) && kill -0 "$pid" 2>/dev/null; do
+	while ((tries-- > 0)) && [ ! -s "$dir/$1.status" ]; do
 		sleep 0.1
 	done
-	if kill -0 "$pid" 2>/dev/null; then
-		kill -KILL "$pid"
-		wait "$pid" 2>/dev/null || true
+	if [ ! -s "$dir/$1.status" ]; then
+		kill -KILL "$pid" 2>/dev/null || true
 		return 124
 	fi
-	wait "$pid" || rc=$?
-	return $rc
+	return "$(<"$dir/$1.status")"
 }
 
 # How many USB device controllers have no gadget bound: room for a

@@ -189,13 +189,14 @@ FIXTURE_TEARDOWN(stream)
 	close(self->fd);
 }
 
-TEST_F(stream, loopback_every_byte_back)
+/* Megabytes through the debug kernel's sanitizers take their time. */
+TEST_F_TIMEOUT(stream, loopback_every_byte_back, 180)
 {
 	toaster_loopback_checked(_metadata, self->fd, variant->len,
 				 variant->count, variant->len);
 }
 
-TEST_F(stream, burn)
+TEST_F_TIMEOUT(stream, burn, 180)
 {
 	unsigned char *buf = malloc((size_t)variant->len * variant->count);
 

@@ -29,6 +29,7 @@
 
 #include "kselftest.h"
 #include "toaster_clock.h"
+#include "toaster_control.h"
 #include "toaster_ioctl.h"
 #include "toaster_proto.h"
 
@@ -135,51 +136,30 @@ static inline bool ts_wait_node(const struct ts_toaster *t, bool present, int ms
 }
 
 /*
- * One command to the firmware, waited for: it appends "ok CMD" (or
- * "error CMD: WHY") to CTL.ack.  The ack file is read from where it ended
- * before, so nothing needs truncating.  0, -EIO for an error ack (in why),
- * -ETIMEDOUT, or -errno.
+ * One command to the firmware, waited for: lib/toaster_control.c's
+ * handshake, as the selftest and toaster-gadget-ctl have it.  0, -EIO for
+ * a refusal (in why), -ETIMEDOUT, or -ENODEV with no firmware reading.
  */
 static inline int ts_gadget(struct ts_toaster *t, const char *cmd, struct ts_why *why)
 {
-	char ack[PATH_MAX], line[256], want[160];
-	struct stat st;
-	off_t from;
-	int fd, ret = -ETIMEDOUT;
-	int64_t end;
+	enum toaster_control_result rc;
+	char reply[256], what[512];
 
-	snprintf(ack, sizeof(ack), "%s.ack", t->ctl);
-	snprintf(want, sizeof(want), "ok %s", cmd);
 	pthread_mutex_lock(&t->ctl_lock);
-	from = stat(ack, &st) ? 0 : st.st_size;
-	fd = open(t->ctl, O_WRONLY);
-	if (fd < 0) {
-		ret = -errno;
-		ts_fail(why, "cannot open the firmware's FIFO %s: %s", t->ctl, strerror(-ret));
-		goto out;
-	}
-	dprintf(fd, "%s\n", cmd);
-	close(fd);
-	for (end = toaster_now_ms() + 10000; toaster_now_ms() < end; toaster_sleep_ms(5)) {
-		FILE *f = fopen(ack, "r");
-
-		if (!f)
-			continue;
-		if (fseeko(f, from, SEEK_SET) == 0 && fgets(line, sizeof(line), f) &&
-		    strchr(line, '\n')) {
-			fclose(f);
-			line[strcspn(line, "\n")] = '\0';
-			ret = strcmp(line, want) ? -EIO : 0;
-			if (ret)
-				ts_fail(why, "firmware: '%s': want '%s', it said '%s'", cmd, want, line);
-			goto out;
-		}
-		fclose(f);
-	}
-	ts_fail(why, "firmware: '%s': no acknowledgement in %s within 10 s", cmd, ack);
-out:
+	rc = toaster_control_send(t->ctl, cmd, TOASTER_CONTROL_TIMEOUT_MS, reply, sizeof(reply));
 	pthread_mutex_unlock(&t->ctl_lock);
-	return ret;
+	if (rc == TOASTER_CONTROL_OK)
+		return 0;
+	ts_fail(why, "firmware: %s",
+		toaster_control_describe(rc, t->ctl, cmd, reply, what, sizeof(what)));
+	switch (rc) {
+	case TOASTER_CONTROL_TIMEOUT:
+		return -ETIMEDOUT;
+	case TOASTER_CONTROL_GONE:
+		return -ENODEV;
+	default:
+		return -EIO;
+	}
 }
 
 /*

@@ -22,10 +22,11 @@
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
+#include "toaster_clock.h"
+#include "toaster_control.h"
 #include "toaster_ioctl.h"
 #include "toaster_proto.h"
 
@@ -39,8 +40,7 @@
 #define TOASTER_CONTROL_DEFAULT	"/run/toaster-stack/gadget.ctl"
 
 static const char *toaster_dev = TOASTER_DEV_DEFAULT;
-static const char *toaster_control = TOASTER_CONTROL_DEFAULT;
-static char toaster_control_ack[256];
+static const char *toaster_ctl_fifo = TOASTER_CONTROL_DEFAULT;
 static char toaster_sysfs[256];
 
 /* Before the harness forks the first case, so every case sees the same. */
@@ -55,14 +55,12 @@ static void toaster_paths(void)
 	if (dev && *dev)
 		toaster_dev = dev;
 	if (ctl && *ctl)
-		toaster_control = ctl;
+		toaster_ctl_fifo = ctl;
 	name = strrchr(toaster_dev, '/');
 	name = name ? name + 1 : toaster_dev;
 	if (snprintf(toaster_sysfs, sizeof(toaster_sysfs),
-		     "/sys/class/usbmisc/%s/device/", name) >= (int)sizeof(toaster_sysfs) ||
-	    snprintf(toaster_control_ack, sizeof(toaster_control_ack), "%s.ack",
-		     toaster_control) >= (int)sizeof(toaster_control_ack)) {
-		fprintf(stderr, "toaster_test: TOASTER_DEV or TOASTER_GADGET_CTL too long\n");
+		     "/sys/class/usbmisc/%s/device/", name) >= (int)sizeof(toaster_sysfs)) {
+		fprintf(stderr, "toaster_test: TOASTER_DEV too long\n");
 		exit(KSFT_FAIL);
 	}
 }
@@ -123,46 +121,31 @@ static int toaster_sysfs_write(const char *name, const char *value)
 
 /*
  * Tells the emulated toaster's firmware what to do (unplug, plug, fault
- * ...) and waits until it has: it appends "ok CMD" to the .ack file.
+ * ...) and waits until it has: TOASTER_CONTROL_OK, or what went wrong,
+ * which is also logged.
  */
-static int toaster_gadget_control(const char *cmd)
+static enum toaster_control_result toaster_gadget_control(const char *cmd)
 {
-	char want[128], line[256];
-	int i, fd;
+	enum toaster_control_result rc;
+	char reply[256], why[512];
 
-	snprintf(want, sizeof(want), "ok %s\n", cmd);
-	truncate(toaster_control_ack, 0);
-	fd = open(toaster_control, O_WRONLY);
-	if (fd < 0)
-		return -errno;
-	dprintf(fd, "%s\n", cmd);
-	close(fd);
-	for (i = 0; i < 100; i++) {
-		FILE *ack = fopen(toaster_control_ack, "r");
-
-		if (ack) {
-			while (fgets(line, sizeof(line), ack)) {
-				if (!strcmp(line, want)) {
-					fclose(ack);
-					return 0;
-				}
-			}
-			fclose(ack);
-		}
-		usleep(100 * 1000);
-	}
-	return -ETIMEDOUT;
+	rc = toaster_control_send(toaster_ctl_fifo, cmd, TOASTER_CONTROL_TIMEOUT_MS,
+				  reply, sizeof(reply));
+	if (rc != TOASTER_CONTROL_OK)
+		fprintf(stderr, "# %s\n", toaster_control_describe(rc, toaster_ctl_fifo, cmd,
+								   reply, why, sizeof(why)));
+	return rc;
 }
 
 static bool toaster_wait_node(bool present, int seconds)
 {
-	int i;
+	int64_t deadline = toaster_now_ms() + seconds * 1000;
 
-	for (i = 0; i < seconds * 10; i++) {
+	do {
 		if ((access(toaster_dev, F_OK) == 0) == present)
 			return true;
-		usleep(100 * 1000);
-	}
+		toaster_sleep_ms(100);
+	} while (toaster_now_ms() < deadline);
 	return false;
 }
 
@@ -173,15 +156,15 @@ static bool toaster_wait_node(bool present, int seconds)
  */
 static void toaster_wait_quiet(int fd)
 {
+	int64_t deadline = toaster_now_ms() + 20000;
 	struct toaster_status st;
-	int i;
 
-	for (i = 0; i < 200; i++) {
+	do {
 		if (ioctl(fd, TOASTER_IOC_GET_STATUS, &st) == 0 &&
 		    st.temperature_c <= 20 && !st.remaining_ms)
 			return;
-		usleep(100 * 1000);
-	}
+		toaster_sleep_ms(100);
+	} while (toaster_now_ms() < deadline);
 }
 
 static void toaster_plug_back(void)
@@ -443,7 +426,7 @@ TEST(blocking_pread_waits_for_change)
 		text[n > 0 ? n : 0] = '\0';
 		_exit(n > 0 && strstr(text, "darkness: 2\n") ? 0 : 1);
 	}
-	usleep(300 * 1000);
+	toaster_sleep_ms(300);
 	/* Still blocked: nothing changed yet. */
 	EXPECT_EQ(0, waitpid(child, &status, WNOHANG));
 	ASSERT_EQ(0, toaster_command(other, "darkness 2"));
@@ -464,7 +447,8 @@ static void toaster_on_sigio(int sig)
 
 TEST(fasync_sends_sigio)
 {
-	int fd = toaster_open(0), other = toaster_open(0), i;
+	int fd = toaster_open(0), other = toaster_open(0);
+	int64_t deadline;
 
 	ASSERT_LE(0, fd);
 	ASSERT_LE(0, other);
@@ -473,8 +457,10 @@ TEST(fasync_sends_sigio)
 	ASSERT_EQ(0, fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_ASYNC));
 	toaster_sigio_count = 0;
 	ASSERT_EQ(0, toaster_command(other, "darkness 3"));
-	for (i = 0; i < 50 && !toaster_sigio_count; i++)
-		usleep(100 * 1000);
+	/* the signal cuts a sleep short: no later than it came */
+	deadline = toaster_now_ms() + 5000;
+	while (!toaster_sigio_count && toaster_now_ms() < deadline)
+		toaster_sleep_ms(100);
 	EXPECT_LT(0, toaster_sigio_count);
 	toaster_reset(other);
 	close(other);
@@ -525,7 +511,7 @@ FIXTURE(unplug) {
 
 FIXTURE_SETUP(unplug)
 {
-	if (access(toaster_control, W_OK))
+	if (access(toaster_ctl_fifo, W_OK))
 		SKIP(return, "no control FIFO for the toaster's firmware");
 	self->fd = toaster_open(0);
 	ASSERT_LE(0, self->fd);
@@ -542,7 +528,7 @@ FIXTURE_TEARDOWN(unplug)
 static void *toaster_unplug_soon(void *arg)
 {
 	(void)arg;
-	usleep(500 * 1000);
+	toaster_sleep_ms(500);
 	toaster_gadget_control("unplug");
 	return NULL;
 }
@@ -598,7 +584,7 @@ TEST_F(unplug, during_write)
 	pthread_t thread;
 
 	/* The toaster never answers a toast: the write waits in the driver. */
-	ASSERT_EQ(0, toaster_gadget_control("fault hang toast"));
+	ASSERT_EQ(TOASTER_CONTROL_OK, toaster_gadget_control("fault hang toast"));
 	pthread_create(&thread, NULL, toaster_unplug_soon, NULL);
 	toaster_expect_cut(_metadata, self->fd, toaster_command(self->fd, "toast"));
 	pthread_join(thread, NULL);
@@ -609,7 +595,7 @@ TEST_F(unplug, during_ioctl)
 	pthread_t thread;
 	int ret;
 
-	ASSERT_EQ(0, toaster_gadget_control("fault hang cancel"));
+	ASSERT_EQ(TOASTER_CONTROL_OK, toaster_gadget_control("fault hang cancel"));
 	pthread_create(&thread, NULL, toaster_unplug_soon, NULL);
 	ret = ioctl(self->fd, TOASTER_IOC_CANCEL) ? -errno : 0;
 	toaster_expect_cut(_metadata, self->fd, ret);
@@ -618,14 +604,12 @@ TEST_F(unplug, during_ioctl)
 
 TEST_F(unplug, hung_device_times_out)
 {
-	struct timespec start, end;
-	long ms;
+	int64_t start, ms;
 
-	ASSERT_EQ(0, toaster_gadget_control("fault hang toast"));
-	clock_gettime(CLOCK_MONOTONIC, &start);
+	ASSERT_EQ(TOASTER_CONTROL_OK, toaster_gadget_control("fault hang toast"));
+	start = toaster_now_ms();
 	EXPECT_EQ(-ETIMEDOUT, toaster_command(self->fd, "toast"));
-	clock_gettime(CLOCK_MONOTONIC, &end);
-	ms = (end.tv_sec - start.tv_sec) * 1000 + (end.tv_nsec - start.tv_nsec) / 1000000;
+	ms = toaster_now_ms() - start;
 	/* io_timeout_ms is 2000 by default; allow the slow guest some room. */
 	EXPECT_LE(1500, ms);
 	EXPECT_GE(10000, ms);
@@ -634,10 +618,10 @@ TEST_F(unplug, hung_device_times_out)
 	 * (Talking on to the emulator instead leaves gadgetfs's ep0 in a
 	 * state that dummy_hcd later trips over: a kernel use-after-free.)
 	 */
-	ASSERT_EQ(0, toaster_gadget_control("clear"));
-	ASSERT_EQ(0, toaster_gadget_control("unplug"));
+	ASSERT_EQ(TOASTER_CONTROL_OK, toaster_gadget_control("clear"));
+	ASSERT_EQ(TOASTER_CONTROL_OK, toaster_gadget_control("unplug"));
 	ASSERT_TRUE(toaster_wait_node(false, 10));
-	ASSERT_EQ(0, toaster_gadget_control("plug"));
+	ASSERT_EQ(TOASTER_CONTROL_OK, toaster_gadget_control("plug"));
 	ASSERT_TRUE(toaster_wait_node(true, 30));
 	close(self->fd);
 	self->fd = toaster_open(0);

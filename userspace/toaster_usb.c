@@ -3,29 +3,36 @@
  * toaster-usb: drives the toaster from userspace through libusb-1.0 and
  * usbfs, taking the interface away from toaster.ko for as long as it runs.
  * It is both a tool (status, toast, ...) and the baseline a user would
- * write instead of a kernel driver (loopback), and it checks the firmware
- * against include/uapi/toaster_proto.h without the driver in the way
- * (conformance).
+ * write instead of a kernel driver (loopback).  Its device layer is also
+ * the conformance checker's (tests/conformance/).
  */
-#define _DEFAULT_SOURCE /* sigaction() */
+#define _DEFAULT_SOURCE /* le16toh(), clock_gettime() */
 #include <endian.h>
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "toaster_cli.h"
 #include "toaster_clock.h"
 #include "toaster_ioctl.h"
-#include "toaster_usb.h"
+#include "toaster_usb_dev.h"
 
 /* Notifications are read in slices this long, so a signal is noticed. */
 #define TOASTER_USB_TICK_MS		200
 /* A toast --wait gives up this long after the toast should have popped. */
 #define TOASTER_USB_WAIT_SLACK_MS	60000
+/* loopback's defaults, and its limits: usbfs holds 16 MiB of transfers by default */
+#define TOASTER_USB_LB_SIZE		65536u
+#define TOASTER_USB_LB_COUNT		64u
+#define TOASTER_USB_LB_DEPTH		4u
+#define TOASTER_USB_LB_SIZE_MAX		(16ul << 20)
+#define TOASTER_USB_LB_DEPTH_MAX	64u
+/* Where --help's descriptions begin. */
+#define TOASTER_USB_USAGE_COLUMN	23
 
 struct toaster_opts {
 	const char	*serial;
@@ -37,6 +44,34 @@ struct toaster_opts {
 	unsigned int	depth;
 };
 
+enum toaster_cmd_id {
+	TOASTER_CMD_STATUS,
+	TOASTER_CMD_INFO,
+	TOASTER_CMD_TOAST,
+	TOASTER_CMD_CANCEL,
+	TOASTER_CMD_LOCK,
+	TOASTER_CMD_UNLOCK,
+	TOASTER_CMD_DARKNESS,
+	TOASTER_CMD_LOOPBACK,
+};
+
+/* Every command, once: the parser's and --help's. */
+static const struct toaster_cli_cmd toaster_cmds[] = {
+	{ "status", TOASTER_CMD_STATUS, 0, 0, "",
+	  "one GET_STATUS, as \"key: value\" lines" },
+	{ "info", TOASTER_CMD_INFO, 0, 0, "",
+	  "one GET_INFO, as \"key: value\" lines" },
+	{ "toast", TOASTER_CMD_TOAST, 0, 1, "[N] [--wait]",
+	  "toast at darkness N (default: the current one); --wait prints every notification until the toast is done, cancelled or faults" },
+	{ "cancel", TOASTER_CMD_CANCEL, 0, 0, "", "pop the toast up now" },
+	{ "lock", TOASTER_CMD_LOCK, 0, 0, "", "the safety lock on" },
+	{ "unlock", TOASTER_CMD_UNLOCK, 0, 0, "", "the safety lock off" },
+	{ "darkness", TOASTER_CMD_DARKNESS, 1, 1, "N", "set the darkness" },
+	{ "loopback", TOASTER_CMD_LOOPBACK, 0, 0, "[--size BYTES] [--count N] [--depth D]",
+	  "echo N transfers of BYTES through bulk OUT/IN with D in flight, verify every byte and print the throughput in MB/s (10^6 bytes echoed per second)" },
+	{ NULL, 0, 0, 0, NULL, NULL },
+};
+
 static void toaster_usage(FILE *f)
 {
 	fprintf(f,
@@ -45,23 +80,14 @@ static void toaster_usage(FILE *f)
 		"detaching toaster.ko from its interface while it runs and giving\n"
 		"the interface back when it exits.\n"
 		"\n"
-		"Commands:\n"
-		"  status               one GET_STATUS, as \"key: value\" lines\n"
-		"  info                 one GET_INFO, as \"key: value\" lines\n"
-		"  toast [N] [--wait]   toast at darkness N (default: the current one);\n"
-		"                       --wait prints every notification until the\n"
-		"                       toast is done, cancelled or faults\n"
-		"  cancel               pop the toast up now\n"
-		"  lock | unlock        the safety lock\n"
-		"  darkness N           set the darkness (%d..%d)\n"
-		"  loopback [--size BYTES] [--count N] [--depth D]\n"
-		"                       echo COUNT transfers of BYTES (default 65536 x 64)\n"
-		"                       through bulk OUT/IN with D in flight (default 4),\n"
-		"                       verify every byte and print the throughput in\n"
-		"                       MB/s (10^6 bytes echoed per second)\n"
-		"  conformance          check the toaster against the protocol, one\n"
-		"                       TAP line per check; leaves it unlocked, at\n"
-		"                       darkness %d, loopback off, not toasting\n"
+		"Commands:\n",
+		TOASTER_VENDOR_ID, TOASTER_PRODUCT_ID);
+	toaster_cli_usage(f, toaster_cmds, TOASTER_USB_USAGE_COLUMN);
+	fprintf(f,
+		"\n"
+		"N of toast and darkness goes on the wire as it is: the toaster takes\n"
+		"%d..%d.  loopback sends %u transfers of %u bytes, %u in flight, unless\n"
+		"told otherwise (at most %lu bytes and %u in flight).\n"
 		"\n"
 		"Options:\n"
 		"  -s, --serial S       the toaster whose USB serial number is S\n"
@@ -71,37 +97,17 @@ static void toaster_usage(FILE *f)
 		"\n"
 		"Exit status:\n"
 		"  0    success\n"
-		"  1    a conformance check failed, loopback data came back wrong,\n"
-		"       or a waited-for toast was cancelled or faulted\n"
+		"  1    loopback data came back wrong, or a waited-for toast was\n"
+		"       cancelled or faulted\n"
 		"  2    usage error\n"
 		"  3    no toaster found, or it could not be opened or claimed\n"
 		"  5    the toaster refused the request (stalled it)\n"
 		"  6    any other USB error (timeout, device gone, ...)\n"
 		"  130  interrupted by SIGINT or SIGTERM\n"
 		"  (4 is never used: test harnesses read it as \"skipped\")\n",
-		TOASTER_VENDOR_ID, TOASTER_PRODUCT_ID, TOASTER_DARKNESS_MIN,
-		TOASTER_DARKNESS_MAX, TOASTER_DARKNESS_DEFAULT);
-}
-
-static void toaster_on_signal(int sig)
-{
-	(void)sig;
-	toaster_usb_stop = 1;
-}
-
-static void toaster_signals(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = toaster_on_signal;
-	sigemptyset(&sa.sa_mask);
-	/*
-	 * The first signal only asks: the interface must still be released,
-	 * or toaster.ko would not get the toaster back.
-	 */
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+		TOASTER_DARKNESS_MIN, TOASTER_DARKNESS_MAX, TOASTER_USB_LB_COUNT,
+		TOASTER_USB_LB_SIZE, TOASTER_USB_LB_DEPTH, TOASTER_USB_LB_SIZE_MAX,
+		TOASTER_USB_LB_DEPTH_MAX);
 }
 
 static bool toaster_parse_ulong(const char *s, unsigned long max,
@@ -351,52 +357,20 @@ static int toaster_cmd_loopback(struct toaster_usb *t, const struct toaster_opts
 	return TOASTER_EXIT_OK;
 }
 
-enum toaster_cmd_id {
-	TOASTER_CMD_STATUS,
-	TOASTER_CMD_INFO,
-	TOASTER_CMD_TOAST,
-	TOASTER_CMD_CANCEL,
-	TOASTER_CMD_LOCK,
-	TOASTER_CMD_UNLOCK,
-	TOASTER_CMD_DARKNESS,
-	TOASTER_CMD_LOOPBACK,
-	TOASTER_CMD_CONFORMANCE,
-};
-
-static const struct toaster_cmd {
-	const char		*name;
-	enum toaster_cmd_id	id;
-	int			min_args, max_args;
-} toaster_cmds[] = {
-	{ "status", TOASTER_CMD_STATUS, 0, 0 },
-	{ "info", TOASTER_CMD_INFO, 0, 0 },
-	{ "toast", TOASTER_CMD_TOAST, 0, 1 },
-	{ "cancel", TOASTER_CMD_CANCEL, 0, 0 },
-	{ "lock", TOASTER_CMD_LOCK, 0, 0 },
-	{ "unlock", TOASTER_CMD_UNLOCK, 0, 0 },
-	{ "darkness", TOASTER_CMD_DARKNESS, 1, 1 },
-	{ "loopback", TOASTER_CMD_LOOPBACK, 0, 0 },
-	{ "conformance", TOASTER_CMD_CONFORMANCE, 0, 0 },
-};
-
 /* Parses ARGS for the command; usage errors are found before any I/O. */
 static int toaster_run(struct toaster_usb *t, const struct toaster_opts *o,
 		       int argc, char **argv)
 {
-	const struct toaster_cmd *cmd = NULL;
+	const struct toaster_cli_cmd *cmd;
 	unsigned long n = 0;
-	size_t i;
 	int rc;
 
-	for (i = 0; i < sizeof(toaster_cmds) / sizeof(toaster_cmds[0]); i++) {
-		if (strcmp(argv[0], toaster_cmds[i].name) == 0)
-			cmd = &toaster_cmds[i];
-	}
+	cmd = toaster_cli_find(toaster_cmds, argv[0]);
 	if (!cmd) {
 		fprintf(stderr, "toaster-usb: unknown command '%s' (see --help)\n", argv[0]);
 		return TOASTER_EXIT_USAGE;
 	}
-	if (argc - 1 < cmd->min_args || argc - 1 > cmd->max_args) {
+	if (!toaster_cli_nargs_ok(cmd, (unsigned int)argc - 1)) {
 		fprintf(stderr, "toaster-usb: %s: wrong number of arguments (see --help)\n",
 			cmd->name);
 		return TOASTER_EXIT_USAGE;
@@ -423,7 +397,7 @@ static int toaster_run(struct toaster_usb *t, const struct toaster_opts *o,
 	rc = toaster_usb_open(t, o->serial);
 	if (rc)
 		return rc;
-	switch (cmd->id) {
+	switch ((enum toaster_cmd_id)cmd->id) {
 	case TOASTER_CMD_STATUS:
 		return toaster_cmd_status(t);
 	case TOASTER_CMD_INFO:
@@ -441,8 +415,6 @@ static int toaster_run(struct toaster_usb *t, const struct toaster_opts *o,
 					  (unsigned int)n);
 	case TOASTER_CMD_LOOPBACK:
 		return toaster_cmd_loopback(t, o);
-	case TOASTER_CMD_CONFORMANCE:
-		return toaster_usb_conformance(t);
 	}
 	return TOASTER_EXIT_USAGE;
 }
@@ -460,9 +432,9 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct toaster_opts o = {
-		.size = 65536,
-		.count = 64,
-		.depth = 4,
+		.size = TOASTER_USB_LB_SIZE,
+		.count = TOASTER_USB_LB_COUNT,
+		.depth = TOASTER_USB_LB_DEPTH,
 	};
 	struct toaster_usb t;
 	unsigned long n;
@@ -484,10 +456,9 @@ int main(int argc, char **argv)
 			o.wait = true;
 			break;
 		case 'S':
-			/* usbfs holds at most 16 MiB of transfers by default */
-			if (!toaster_parse_ulong(optarg, 16ul << 20, &n) || !n) {
+			if (!toaster_parse_ulong(optarg, TOASTER_USB_LB_SIZE_MAX, &n) || !n) {
 				fprintf(stderr, "toaster-usb: --size: want 1 to %lu bytes\n",
-					16ul << 20);
+					TOASTER_USB_LB_SIZE_MAX);
 				return TOASTER_EXIT_USAGE;
 			}
 			o.size = n;
@@ -502,8 +473,9 @@ int main(int argc, char **argv)
 			o.count_set = true;
 			break;
 		case 'D':
-			if (!toaster_parse_ulong(optarg, 64, &n) || !n) {
-				fprintf(stderr, "toaster-usb: --depth: want 1 to 64\n");
+			if (!toaster_parse_ulong(optarg, TOASTER_USB_LB_DEPTH_MAX, &n) || !n) {
+				fprintf(stderr, "toaster-usb: --depth: want 1 to %u\n",
+					TOASTER_USB_LB_DEPTH_MAX);
 				return TOASTER_EXIT_USAGE;
 			}
 			o.depth = (unsigned int)n;
@@ -519,8 +491,9 @@ int main(int argc, char **argv)
 		return TOASTER_EXIT_USAGE;
 	}
 
-	toaster_signals();
+	toaster_usb_catch_signals();
 	memset(&t, 0, sizeof(t));
+	t.prog = "toaster-usb";
 	t.verbose = o.verbose;
 	rc = toaster_run(&t, &o, argc - optind, argv + optind);
 	toaster_usb_close(&t);

@@ -1,24 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * toaster-usb's device layer: finding the toaster, claiming it away from
- * whatever kernel driver has it, and every kind of transfer the protocol
- * uses.  Errors are libusb error codes throughout; only the open path
- * prints, since only it knows what the user should do about a failure.
+ * The device layer of toaster-usb and toaster-conformance: finding the
+ * toaster, claiming it away from whatever kernel driver has it, and every
+ * kind of transfer the protocol uses.  Errors are libusb error codes
+ * throughout; only the open path prints, since only it knows what the user
+ * should do about a failure.
  */
-#define _DEFAULT_SOURCE /* le16toh() and friends, clock_gettime() */
+#define _DEFAULT_SOURCE /* le16toh() and friends, clock_gettime(), sigaction() */
 #include <endian.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "toaster_clock.h"
-#include "toaster_usb.h"
-
-#define TOASTER_USB_REQ_OUT \
-	(LIBUSB_ENDPOINT_OUT | LIBUSB_REQUEST_TYPE_VENDOR | LIBUSB_RECIPIENT_INTERFACE)
-#define TOASTER_USB_REQ_IN \
-	(LIBUSB_ENDPOINT_IN | LIBUSB_REQUEST_TYPE_VENDOR | LIBUSB_RECIPIENT_INTERFACE)
+#include "toaster_usb_dev.h"
 
 /* Long enough for a queued notification to come out even under TCG. */
 #define TOASTER_USB_DRAIN_MS		50
@@ -26,6 +23,39 @@
 #define TOASTER_USB_DRAIN_MAX		256
 
 volatile sig_atomic_t toaster_usb_stop;
+
+static void toaster_usb_on_signal(int sig)
+{
+	(void)sig;
+	toaster_usb_stop = 1;
+}
+
+void toaster_usb_catch_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = toaster_usb_on_signal;
+	sigemptyset(&sa.sa_mask);
+	/*
+	 * The first signal only asks: the interface must still be released,
+	 * or toaster.ko would not get the toaster back.
+	 */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+const char *toaster_usb_speed_name(enum libusb_speed speed)
+{
+	switch (speed) {
+	case LIBUSB_SPEED_HIGH:
+		return "high";
+	case LIBUSB_SPEED_FULL:
+		return "full";
+	default:
+		return "other";
+	}
+}
 
 const char *toaster_usb_event_name(unsigned int event)
 {
@@ -57,9 +87,21 @@ int toaster_usb_exit_code(int rc)
 	}
 }
 
-static void toaster_usb_err(const char *what, int rc)
+/* A message to the user, after the program's name. */
+__attribute__((format(printf, 2, 3)))
+static void toaster_usb_say(const struct toaster_usb *t, const char *fmt, ...)
 {
-	fprintf(stderr, "toaster-usb: %s: %s\n", what, libusb_strerror(rc));
+	va_list ap;
+
+	fprintf(stderr, "%s: ", t->prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+}
+
+static void toaster_usb_err(const struct toaster_usb *t, const char *what, int rc)
+{
+	toaster_usb_say(t, "%s: %s\n", what, libusb_strerror(rc));
 }
 
 /* What the user can do about an open or claim failure. */
@@ -69,7 +111,7 @@ static const char *toaster_usb_hint(int rc)
 	case LIBUSB_ERROR_ACCESS:
 		return " (run as root, or give yourself access to /dev/bus/usb)";
 	case LIBUSB_ERROR_BUSY:
-		return " (another program has the interface: is toaster-usb already running?)";
+		return " (another program has the interface: toaster-usb or toaster-conformance?)";
 	case LIBUSB_ERROR_NO_DEVICE:
 		return " (it was unplugged)";
 	default:
@@ -93,7 +135,7 @@ static int toaster_usb_find_interface(struct toaster_usb *t, libusb_device *dev)
 
 	rc = libusb_get_active_config_descriptor(dev, &cfg);
 	if (rc) {
-		fprintf(stderr, "toaster-usb: reading the configuration: %s%s\n",
+		toaster_usb_say(t, "reading the configuration: %s%s\n",
 			libusb_strerror(rc),
 			rc == LIBUSB_ERROR_NOT_FOUND ? " (the device is not configured)" : "");
 		return rc;
@@ -105,14 +147,14 @@ static int toaster_usb_find_interface(struct toaster_usb *t, libusb_device *dev)
 			alt = &cfg->interface[i].altsetting[0];
 	}
 	if (!alt) {
-		fprintf(stderr, "toaster-usb: %04x:%04x has no interface of class 0x%02x\n",
+		toaster_usb_say(t, "%04x:%04x has no interface of class 0x%02x\n",
 			TOASTER_VENDOR_ID, TOASTER_PRODUCT_ID, TOASTER_INTERFACE_CLASS);
 		rc = LIBUSB_ERROR_NOT_FOUND;
 		goto out;
 	}
 	t->ifnum = alt->bInterfaceNumber;
 	if (!toaster_usb_find_endpoints(alt, &eps)) {
-		fprintf(stderr, "toaster-usb: interface %u of %04x:%04x is not a toaster's: %s (it has %s; the protocol wants one bulk OUT, one bulk IN and one interrupt IN)\n",
+		toaster_usb_say(t, "interface %u of %04x:%04x is not a toaster's: %s (it has %s; the protocol wants one bulk OUT, one bulk IN and one interrupt IN)\n",
 			t->ifnum, TOASTER_VENDOR_ID, TOASTER_PRODUCT_ID,
 			toaster_usb_eps_problem(&eps, problem, sizeof(problem)),
 			toaster_usb_eps_list(alt, list, sizeof(list)));
@@ -156,13 +198,13 @@ int toaster_usb_open(struct toaster_usb *t, const char *serial)
 
 	rc = libusb_init(&t->ctx);
 	if (rc) {
-		toaster_usb_err("cannot initialise libusb", rc);
+		toaster_usb_err(t, "cannot initialise libusb", rc);
 		t->ctx = NULL;
 		return TOASTER_EXIT_NODEV;
 	}
 	n = libusb_get_device_list(t->ctx, &list);
 	if (n < 0) {
-		toaster_usb_err("listing USB devices", (int)n);
+		toaster_usb_err(t, "listing USB devices", (int)n);
 		return TOASTER_EXIT_NODEV;
 	}
 	for (i = 0; i < n && !h; i++) {
@@ -193,13 +235,13 @@ int toaster_usb_open(struct toaster_usb *t, const char *serial)
 
 	if (!h) {
 		if (open_rc)
-			fprintf(stderr, "toaster-usb: cannot open the toaster: %s%s\n",
+			toaster_usb_say(t, "cannot open the toaster: %s%s\n",
 				libusb_strerror(open_rc), toaster_usb_hint(open_rc));
 		else if (candidates && serial)
-			fprintf(stderr, "toaster-usb: no toaster with serial '%s' (%d others found)\n",
+			toaster_usb_say(t, "no toaster with serial '%s' (%d others found)\n",
 				serial, candidates);
 		else
-			fprintf(stderr, "toaster-usb: no toaster (%04x:%04x) is plugged in\n",
+			toaster_usb_say(t, "no toaster (%04x:%04x) is plugged in\n",
 				TOASTER_VENDOR_ID, TOASTER_PRODUCT_ID);
 		return TOASTER_EXIT_NODEV;
 	}
@@ -214,21 +256,20 @@ int toaster_usb_open(struct toaster_usb *t, const char *serial)
 	 */
 	rc = libusb_set_auto_detach_kernel_driver(h, 1);
 	if (rc && rc != LIBUSB_ERROR_NOT_SUPPORTED) {
-		toaster_usb_err("enabling kernel driver auto-detach", rc);
+		toaster_usb_err(t, "enabling kernel driver auto-detach", rc);
 		return TOASTER_EXIT_NODEV;
 	}
 	rc = libusb_claim_interface(h, t->ifnum);
 	if (rc) {
-		fprintf(stderr, "toaster-usb: cannot claim interface %u: %s%s\n",
+		toaster_usb_say(t, "cannot claim interface %u: %s%s\n",
 			t->ifnum, libusb_strerror(rc), toaster_usb_hint(rc));
 		return TOASTER_EXIT_NODEV;
 	}
 	t->claimed = true;
 	if (t->verbose)
-		fprintf(stderr, "toaster-usb: bus %03u device %03u, interface %u, %s speed, bulk OUT 0x%02x, bulk IN 0x%02x, interrupt IN 0x%02x\n",
+		toaster_usb_say(t, "bus %03u device %03u, interface %u, %s speed, bulk OUT 0x%02x, bulk IN 0x%02x, interrupt IN 0x%02x\n",
 			t->bus, t->address, t->ifnum,
-			t->speed == LIBUSB_SPEED_HIGH ? "high" :
-			t->speed == LIBUSB_SPEED_FULL ? "full" : "other",
+			toaster_usb_speed_name(t->speed),
 			t->ep[TOASTER_USB_EP_BULK_OUT], t->ep[TOASTER_USB_EP_BULK_IN],
 			t->ep[TOASTER_USB_EP_INT_IN]);
 	return TOASTER_EXIT_OK;
@@ -241,7 +282,7 @@ void toaster_usb_close(struct toaster_usb *t)
 	if (t->claimed) {
 		rc = libusb_release_interface(t->handle, t->ifnum);
 		if (rc && rc != LIBUSB_ERROR_NO_DEVICE)
-			toaster_usb_err("releasing the interface", rc);
+			toaster_usb_err(t, "releasing the interface", rc);
 		t->claimed = false;
 	}
 	if (t->handle) {
@@ -520,7 +561,7 @@ int toaster_usb_loopback(struct toaster_usb *t, size_t size, unsigned int count,
 	struct toaster_lb_slot *slots, *s;
 	unsigned char *expect;
 	unsigned int next = 0, i, d;
-	bool busy;
+	bool busy, zlp;
 	double start;
 	int rc = 0;
 
@@ -538,29 +579,34 @@ int toaster_usb_loopback(struct toaster_usb *t, size_t size, unsigned int count,
 		rc = LIBUSB_ERROR_NO_MEM;
 		goto out;
 	}
+	/*
+	 * A transfer of whole packets ends with a zero-length one, as the
+	 * protocol has it: the toaster's requests are bigger than a packet
+	 * and would wait for more.  Its echo ends the same way, so each IN
+	 * transfer has a packet's room more, or it would be full before the
+	 * ZLP and leave it for the next one to take as a transfer of its own.
+	 */
+	zlp = size % t->bulk_maxp == 0;
 	for (i = 0; i < depth; i++) {
 		s = &slots[i];
 		for (d = 0; d < 2; d++) {
 			s->xfer[d] = libusb_alloc_transfer(0);
-			s->buf[d] = malloc(size);
+			s->buf[d] = malloc(size + (zlp ? t->bulk_maxp : 0));
 			if (!s->xfer[d] || !s->buf[d]) {
 				rc = LIBUSB_ERROR_NO_MEM;
 				goto out;
 			}
 		}
-		/*
-		 * No zero-length packets: transfers that are whole packets
-		 * then run together on the wire, and each IN transfer simply
-		 * takes the next size bytes of the echo.
-		 */
 		libusb_fill_bulk_transfer(s->xfer[0], t->handle,
 					  t->ep[TOASTER_USB_EP_BULK_OUT],
 					  s->buf[0], (int)size, toaster_lb_done, s,
 					  TOASTER_USB_BULK_TIMEOUT_MS);
+		if (zlp)
+			s->xfer[0]->flags |= LIBUSB_TRANSFER_ADD_ZERO_PACKET;
 		libusb_fill_bulk_transfer(s->xfer[1], t->handle,
-					  t->ep[TOASTER_USB_EP_BULK_IN],
-					  s->buf[1], (int)size, toaster_lb_done, s,
-					  TOASTER_USB_BULK_TIMEOUT_MS);
+					  t->ep[TOASTER_USB_EP_BULK_IN], s->buf[1],
+					  (int)(size + (zlp ? t->bulk_maxp : 0)),
+					  toaster_lb_done, s, TOASTER_USB_BULK_TIMEOUT_MS);
 	}
 
 	start = toaster_lb_now();

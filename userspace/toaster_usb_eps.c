@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "toaster_usb.h"
+#include "toaster_usb_eps.h"
 
 const char *toaster_usb_ep_kind_name(enum toaster_usb_ep_kind kind)
 {
@@ -77,7 +77,7 @@ bool toaster_usb_eps_exact(const struct toaster_usb_eps *eps)
 
 /* Appends to buf, which always stays terminated; truncates quietly. */
 __attribute__((format(printf, 4, 5)))
-static void toaster_eps_put(char *buf, size_t size, size_t *len,
+static void toaster_usb_eps_put(char *buf, size_t size, size_t *len,
 			    const char *fmt, ...)
 {
 	va_list ap;
@@ -107,14 +107,14 @@ const char *toaster_usb_eps_problem(const struct toaster_usb_eps *eps,
 		if (eps->count[i] == 1)
 			continue;
 		if (!eps->count[i])
-			toaster_eps_put(buf, size, &len, "%sno %s endpoint", len ? ", " : "",
+			toaster_usb_eps_put(buf, size, &len, "%sno %s endpoint", len ? ", " : "",
 					toaster_usb_ep_kind_name(i));
 		else
-			toaster_eps_put(buf, size, &len, "%s%u %s endpoints", len ? ", " : "",
+			toaster_usb_eps_put(buf, size, &len, "%s%u %s endpoints", len ? ", " : "",
 					eps->count[i], toaster_usb_ep_kind_name(i));
 	}
 	if (eps->others)
-		toaster_eps_put(buf, size, &len, "%s%u endpoint%s of no kind the protocol has",
+		toaster_usb_eps_put(buf, size, &len, "%s%u endpoint%s of no kind the protocol has",
 				len ? ", " : "", eps->others, eps->others == 1 ? "" : "s");
 	return buf;
 }
@@ -137,12 +137,12 @@ const char *toaster_usb_eps_list(const struct libusb_interface_descriptor *alt,
 	buf[0] = '\0';
 	for (i = 0; alt->endpoint && i < alt->bNumEndpoints; i++) {
 		ep = &alt->endpoint[i];
-		toaster_eps_put(buf, size, &len, "%s0x%02x %s %s", i ? ", " : "",
+		toaster_usb_eps_put(buf, size, &len, "%s0x%02x %s %s", i ? ", " : "",
 				ep->bEndpointAddress,
 				types[ep->bmAttributes & LIBUSB_TRANSFER_TYPE_MASK],
 				ep->bEndpointAddress & LIBUSB_ENDPOINT_IN ? "IN" : "OUT");
 	}
 	if (!len)
-		toaster_eps_put(buf, size, &len, "none");
+		toaster_usb_eps_put(buf, size, &len, "none");
 	return buf;
 }

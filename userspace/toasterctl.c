@@ -31,6 +31,8 @@
 #define TOASTERCTL_DEV_LINK	"/dev/toaster"
 #define TOASTERCTL_DEV_FIRST	"/dev/toaster0"
 #define TOASTERCTL_BAR_WIDTH	30
+/* Where --help's descriptions begin. */
+#define TOASTERCTL_USAGE_COLUMN	20
 /* How often a tty's bar counts the time down between notifications. */
 #define TOASTERCTL_TICK_MS	250
 /* A plain PGM of TOASTER_BURN_MAX pixels with generous comments fits. */
@@ -44,19 +46,11 @@ static void toasterctl_usage(FILE *f)
 	fprintf(f,
 		"usage: toasterctl [-d DEVICE] [--json] COMMAND [ARG]\n"
 		"\n"
-		"commands:\n"
-		"  status            state, darkness, temperature, time left, lock, counters\n"
-		"  info              model, serial, firmware and protocol version, slots\n"
-		"  toast [N]         start a toast (darkness N, %d..%d; default: the current\n"
-		"                    one) and show its progress until it pops, is cancelled\n"
-		"                    or faults; --no-wait (-n) returns once it has started\n"
-		"  cancel            pop the toast up now\n"
-		"  lock | unlock     the safety lock: no toast starts while it is on\n"
-		"  darkness N        set the darkness, %d..%d\n"
-		"  watch             print every status change until SIGINT or SIGTERM\n"
-		"  list              every toaster: node, serial, model, state (from sysfs)\n"
-		"  burn FILE         send a PGM image (P5 or P2, maxval <= 255, at most %d\n"
-		"                    pixels) as a burn pattern: black burns darkest\n"
+		"commands:\n");
+	toaster_cli_usage(f, toasterctl_cmds, TOASTERCTL_USAGE_COLUMN);
+	fprintf(f,
+		"\n"
+		"N is a darkness, %d to %d; a burn FILE has at most %d pixels.\n"
 		"\n"
 		"options:\n"
 		"  -d, --device DEV  the toaster: a path, a name (toaster1) or a number (1).\n"
@@ -81,7 +75,6 @@ static void toasterctl_usage(FILE *f)
 		"  6    toast: the toaster faulted\n"
 		"  7    burn: the file is unreadable, malformed or too large\n"
 		"  130  toast: interrupted (SIGINT/SIGTERM) while waiting; it goes on\n",
-		TOASTER_DARKNESS_MIN, TOASTER_DARKNESS_MAX,
 		TOASTER_DARKNESS_MIN, TOASTER_DARKNESS_MAX, TOASTER_BURN_MAX,
 		TOASTERCTL_DEV_LINK, TOASTERCTL_DEV_FIRST);
 }
@@ -643,8 +636,12 @@ int main(int argc, char *argv[])
 	}
 
 	dev = toasterctl_device(args.device, devbuf, sizeof(devbuf));
-	/* Looking needs only read access; a write() command needs write access. */
-	flags = args.cmd == TOASTERCTL_CMD_DARKNESS ? O_RDWR : O_RDONLY;
+	/*
+	 * Looking needs only read access; changing anything, by write() or
+	 * ioctl, needs write access, as the driver has it.
+	 */
+	flags = args.cmd == TOASTERCTL_CMD_STATUS || args.cmd == TOASTERCTL_CMD_INFO ||
+		args.cmd == TOASTERCTL_CMD_WATCH ? O_RDONLY : O_RDWR;
 	fd = open(dev, flags | O_CLOEXEC);
 	if (fd < 0) {
 		free(img.map);

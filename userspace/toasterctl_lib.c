@@ -50,29 +50,34 @@ int toasterctl_parse_darkness(const char *s, unsigned int *out)
 	return 0;
 }
 
-static const struct {
-	const char *name;
-	enum toasterctl_cmd cmd;
-	int min_args, max_args;
-} toasterctl_cmds[] = {
-	{ "status", TOASTERCTL_CMD_STATUS, 0, 0 },
-	{ "info", TOASTERCTL_CMD_INFO, 0, 0 },
-	{ "toast", TOASTERCTL_CMD_TOAST, 0, 1 },
-	{ "cancel", TOASTERCTL_CMD_CANCEL, 0, 0 },
-	{ "lock", TOASTERCTL_CMD_LOCK, 0, 0 },
-	{ "unlock", TOASTERCTL_CMD_UNLOCK, 0, 0 },
-	{ "darkness", TOASTERCTL_CMD_DARKNESS, 1, 1 },
-	{ "watch", TOASTERCTL_CMD_WATCH, 0, 0 },
-	{ "list", TOASTERCTL_CMD_LIST, 0, 0 },
-	{ "burn", TOASTERCTL_CMD_BURN, 1, 1 },
+const struct toaster_cli_cmd toasterctl_cmds[] = {
+	{ "status", TOASTERCTL_CMD_STATUS, 0, 0, "",
+	  "state, darkness, temperature, time left, lock, counters" },
+	{ "info", TOASTERCTL_CMD_INFO, 0, 0, "",
+	  "model, serial, firmware and protocol version, slots" },
+	{ "toast", TOASTERCTL_CMD_TOAST, 0, 1, "[N]",
+	  "start a toast (at darkness N; default: the current one) and show its progress until it pops, is cancelled or faults; --no-wait (-n) returns once it has started" },
+	{ "cancel", TOASTERCTL_CMD_CANCEL, 0, 0, "", "pop the toast up now" },
+	{ "lock", TOASTERCTL_CMD_LOCK, 0, 0, "",
+	  "the safety lock on: no toast starts while it is on" },
+	{ "unlock", TOASTERCTL_CMD_UNLOCK, 0, 0, "", "the safety lock off" },
+	{ "darkness", TOASTERCTL_CMD_DARKNESS, 1, 1, "N", "set the darkness" },
+	{ "watch", TOASTERCTL_CMD_WATCH, 0, 0, "",
+	  "print every status change until SIGINT or SIGTERM" },
+	{ "list", TOASTERCTL_CMD_LIST, 0, 0, "",
+	  "every toaster: node, serial, model, state (from sysfs)" },
+	{ "burn", TOASTERCTL_CMD_BURN, 1, 1, "FILE",
+	  "send a PGM image (P5 or P2, maxval <= 255) as a burn pattern: black burns darkest" },
+	{ NULL, 0, 0, 0, NULL, NULL },
 };
 
 int toasterctl_parse_args(int argc, char *const argv[],
 			  struct toasterctl_args *args, char *err,
 			  size_t err_size)
 {
+	const struct toaster_cli_cmd *cmd;
 	const char *words[3];
-	int nwords = 0, i, c, ci = -1;
+	int nwords = 0, i;
 	bool options_done = false;
 
 	memset(args, 0, sizeof(*args));
@@ -125,20 +130,17 @@ int toasterctl_parse_args(int argc, char *const argv[],
 		toasterctl_seterr(err, err_size, "no command given");
 		return -1;
 	}
-	for (c = 0; c < (int)(sizeof(toasterctl_cmds) / sizeof(toasterctl_cmds[0])); c++)
-		if (!strcmp(words[0], toasterctl_cmds[c].name))
-			ci = c;
-	if (ci < 0) {
+	cmd = toaster_cli_find(toasterctl_cmds, words[0]);
+	if (!cmd) {
 		toasterctl_seterr(err, err_size, "unknown command '%s'", words[0]);
 		return -1;
 	}
-	if (nwords - 1 < toasterctl_cmds[ci].min_args ||
-	    nwords - 1 > toasterctl_cmds[ci].max_args) {
+	if (!toaster_cli_nargs_ok(cmd, (unsigned int)nwords - 1)) {
 		toasterctl_seterr(err, err_size, "wrong number of arguments for '%s'",
 				  words[0]);
 		return -1;
 	}
-	args->cmd = toasterctl_cmds[ci].cmd;
+	args->cmd = (enum toasterctl_cmd)cmd->id;
 	if (args->no_wait && args->cmd != TOASTERCTL_CMD_TOAST) {
 		toasterctl_seterr(err, err_size, "--no-wait is for 'toast' only");
 		return -1;

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "toaster_cli.h"
 #include "toaster_ioctl.h"
 #include "toaster_proto.h"
 
@@ -41,6 +42,9 @@ enum toasterctl_cmd {
 	TOASTERCTL_CMD_LIST,
 	TOASTERCTL_CMD_BURN,
 };
+
+/* Every command, once: the parser's and --help's. */
+extern const struct toaster_cli_cmd toasterctl_cmds[];
 
 struct toasterctl_args {
 	const char *device;	/* as given to -d, NULL for the default */

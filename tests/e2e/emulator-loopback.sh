@@ -28,8 +28,8 @@ loopback() {
 	wait_for_device 10 || fail "$TOASTER_DEV did not come back within 10 s of toaster-usb exiting"
 }
 
-# Odd sizes end every transfer in a short packet; whole packets run
-# transfers together on the wire, so each must take exactly its own bytes.
+# Odd sizes end every transfer in a short packet; whole packets end it
+# with a zero-length packet, which each echo must carry back as it came.
 case_one_byte_transfers() { loopback 1 16 4; }
 case_short_packet_ends_each_transfer() { loopback 1000 16 4; }
 case_whole_packets_one_in_flight() { loopback 4096 16 1; }

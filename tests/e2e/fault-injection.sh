@@ -14,4 +14,4 @@ set -euo pipefail
 args=(--stride "$(toaster_stress_size 4 1)")
 kmemleak=$(toaster_stress_size "" --kmemleak)
 [ -z "$kmemleak" ] || args+=("$kmemleak")
-exec "$(dirname "$0")/../../build/bin/toaster_faults" "${args[@]}"
+exec "$TOASTER_BIN/toaster_faults" "${args[@]}"

@@ -10,4 +10,4 @@ set -euo pipefail
 [ -p "$TOASTER_GADGET_CTL" ] || { echo "no control FIFO at $TOASTER_GADGET_CTL: toaster-gadget runs without --control"; exit 4; }
 args=(--ops "$(toaster_stress_size 2000 100000)" --threads 4)
 [ -z "${TOASTER_FUZZ_SEED:-}" ] || args+=(--seed "$TOASTER_FUZZ_SEED")
-exec "$(dirname "$0")/../../build/bin/toaster_fuzz" "${args[@]}"
+exec "$TOASTER_BIN/toaster_fuzz" "${args[@]}"

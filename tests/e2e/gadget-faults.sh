@@ -4,7 +4,9 @@
 # ETIMEDOUT after io_timeout_ms, and the toaster answers again once
 # replugged; a refused
 # (stalled) request fails and changes nothing; malformed notifications are
-# dropped and the status stays sane while good ones still get through.
+# dropped and the status stays sane while good ones still get through; a
+# halted bulk endpoint fails one BURN or LOOPBACK with EPIPE; the
+# firmware's counters say what it burned and echoed.
 # Skips unless the firmware was started with --control.
 set -euo pipefail
 . "$(dirname "$0")/../lib.sh"
@@ -152,6 +154,78 @@ case_slow_bulk_holds_each_transfer_up() {
 	reset_toaster
 }
 
+# The firmware's bulk counters ("stats" writes them to CTL.stats) into
+# the associative array STATS.
+declare -A STATS
+read_stats() {
+	local key value
+	STATS=()
+	gadget_ctl stats
+	while IFS=': ' read -r key value; do
+		STATS[$key]=$value
+	done <"$TOASTER_GADGET_CTL.stats"
+	[ -n "${STATS[patterns_burned]:-}" ] || fail "no patterns_burned in $TOASTER_GADGET_CTL.stats"
+}
+
+# One BURN or LOOPBACK through the driver (toaster_bulk); prints what
+# came of it: "ok" or the errno's name.
+bulk_call() {
+	local out
+	if out=$(toaster_bulk "$@" 2>&1); then
+		echo ok
+	else
+		out=${out##*error: }
+		echo "${out%%$'\n'*}"
+	fi
+}
+
+# The firmware halts the endpoint at its next transfer; the driver's call
+# fails with EPIPE, clears the halt, and the next call goes through.
+halted_once() {
+	local ep=$1 got
+	shift
+	gadget_ctl "fault halt $ep"
+	got=$(bulk_call "$@")
+	[ "$got" = EPIPE ] || fail "$* with halt=$ep: $got, want EPIPE"
+	got=$(bulk_call "$@")
+	[ "$got" = ok ] || fail "$* after halt=$ep was cleared: $got"
+	echo "halt=$ep: $1 failed with EPIPE once, then went through"
+}
+
+case_halt_bulk_out_fails_a_call_once() {
+	halted_once bulk-out burn 4096
+	halted_once bulk-out loopback 65536 2
+}
+
+case_halt_bulk_in_fails_a_loopback_once() {
+	local flushed
+	read_stats
+	flushed=${STATS[echoes_flushed]}
+	halted_once bulk-in loopback 4096
+	halted_once bulk-in loopback 1000 3
+	read_stats
+	((STATS[echoes_flushed] > flushed)) || fail "halt=bulk-in: no echo counted as flushed"
+}
+
+# What the firmware counted is what was sent.
+case_stats_count_patterns_and_echoes() {
+	local -A before
+	local key
+	read_stats
+	for key in "${!STATS[@]}"; do before[$key]=${STATS[$key]}; done
+	[ "$(bulk_call burn 1000 3)" = ok ] || fail "BURN of 3 x 1000 bytes failed"
+	[ "$(bulk_call burn 100000)" = ok ] || fail "BURN of 100000 bytes failed"
+	[ "$(bulk_call loopback 4096 2)" = ok ] || fail "LOOPBACK of 2 x 4096 bytes failed"
+	read_stats
+	for key in patterns_burned:3 bytes_burned:3000 oversized:1 transfers_echoed:2 bytes_echoed:8192; do
+		(( STATS[${key%:*}] - before[${key%:*}] == ${key#*:} )) ||
+			fail "${key%:*}: went from ${before[${key%:*}]} to ${STATS[${key%:*}]}, want ${key#*:} more"
+	done
+	echo "stats: 3 patterns of 1000 bytes burned, 1 oversized, 2 echoes of 4096 bytes"
+}
+
 toaster_cases hang_times_out_after_io_timeout_ms stall_is_refused_and_changes_nothing \
 	garbage_notify_is_dropped_and_the_status_stays_sane a_command_taken_succeeds_though_the_status_read_after_fails \
-	overheat_faults_until_cancel slow_bulk_holds_each_transfer_up
+	overheat_faults_until_cancel slow_bulk_holds_each_transfer_up \
+	halt_bulk_out_fails_a_call_once halt_bulk_in_fails_a_loopback_once \
+	stats_count_patterns_and_echoes

@@ -29,15 +29,16 @@ cleanup() {
 		echo "--- the second firmware's log (last 40 lines):"
 		tail -n 40 "$log1"
 	fi
-	printf 'clear\n' >"$TOASTER_GADGET_CTL"
-	printf 'plug\n' >"$TOASTER_GADGET_CTL"
+	ctl() { "$TOASTER_BIN/toaster-gadget-ctl" "$TOASTER_GADGET_CTL" "$1"; }
+	ctl clear
+	ctl plug
 	# Replugged in turn, the two may have swapped minors: the stack's
 	# toaster may be toaster1 now, toaster0 gone with the second.  A
 	# replug gives it the first free minor back.
 	if ! wait_for_device 10; then
-		printf 'unplug\n' >"$TOASTER_GADGET_CTL"
+		ctl unplug
 		sleep 2
-		printf 'plug\n' >"$TOASTER_GADGET_CTL"
+		ctl plug
 		wait_for_device 30
 	fi
 }
@@ -48,5 +49,5 @@ start_firmware soak-ffs "$log1" --functionfs --serial TS1000-000003 --time-scale
 TOASTER_DEV=/dev/toaster1 wait_for_device 30 || fail "/dev/toaster1 did not appear within 30 s of starting toaster-gadget --functionfs"
 # FunctionFS drops a request its firmware never answers when the next one
 # comes; gadgetfs does not (see README), so only the second toaster hangs.
-"$(dirname "$0")/../../build/bin/toaster_soak" --seconds "$seconds" --threads 8 \
+"$TOASTER_BIN/toaster_soak" --seconds "$seconds" --threads 8 \
 	--hang-ok "$ctl1" "/dev/toaster0:$TOASTER_GADGET_CTL" "/dev/toaster1:$ctl1"

@@ -17,5 +17,5 @@ args=()
 ko=${TOASTER_MODULE:-}
 [ -n "$ko" ] || [ -z "${TOASTER_KERNEL:-}" ] || ko=$(toaster_module_dir "$TOASTER_KERNEL")/toaster.ko
 [ -z "$ko" ] || args+=(--module "$ko")
-exec "$(dirname "$0")/../../build/bin/toaster_storm" "${args[@]}" "unbind:$cycles" \
+exec "$TOASTER_BIN/toaster_storm" "${args[@]}" "unbind:$cycles" \
 	"authorized:$cycles" "usbdevfs:$cycles" "rmmod:$cycles"

@@ -10,4 +10,4 @@ set -euo pipefail
 
 [ -p "$TOASTER_GADGET_CTL" ] || { echo "no control FIFO at $TOASTER_GADGET_CTL: toaster-gadget runs without --control"; exit 4; }
 cycles=$(toaster_stress_size 20 1000)
-exec "$(dirname "$0")/../../build/bin/toaster_storm" "unplug:$cycles"
+exec "$TOASTER_BIN/toaster_storm" "unplug:$cycles"

@@ -19,9 +19,16 @@ wait_screen() {
 	return 1
 }
 
+# Queued guests (TOASTER_VM_LOCK) are waited for here, not inside the
+# terminal, where the waits below would count the queue as the boot.
+if [ -n "${TOASTER_VM_LOCK:-}" ]; then
+	exec {lock_fd}>>"$TOASTER_VM_LOCK"
+	flock "$lock_fd"
+fi
+
 trap 'tmux kill-session -t "$session" 2>/dev/null || true' EXIT
 tmux new-session -d -s "$session" -x 160 -y 50
-tmux send-keys -t "$session" "cd $root && scripts/vm --no-build --kernel $kernel; echo vm-exit=\$?" Enter
+tmux send-keys -t "$session" "cd $root && TOASTER_VM_LOCK= scripts/vm --no-build --kernel $kernel; echo vm-exit=\$?" Enter
 wait_screen "exit the shell to power off" 120
 # shellcheck disable=SC2016 # typed into the guest's shell, expanded there
 tmux send-keys -t "$session" 'echo "answer=$((6 * 7))"; tty; grep state: /dev/toaster0' Enter

@@ -1,19 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Host unit tests for toasterctl's pure parts (toasterctl_lib.c): argument
- * parsing, the PGM parser, JSON escaping and formatting.  Built with ASan
- * and UBSan by `make -C userspace test`; prints "ok N name" or
- * "not ok N name" per case and a summary, and exits 1 if any case failed.
+ * parsing, the PGM parser, JSON escaping and formatting.  On the kernel's
+ * kselftest_harness.h, built with ASan and UBSan by `make -C userspace
+ * test`: TAP, one line per case, and a failing exit status if any failed.
  */
-/* strtok_r() is POSIX, not C11. */
-#define _POSIX_C_SOURCE 200809L
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "kselftest_harness.h"
 #include "toasterctl_lib.h"
-#include "toaster_test.h"
 
 /* ---- arguments ---- */
 
@@ -32,37 +30,37 @@ static int parse(struct toasterctl_args *a, const char *line)
 	return toasterctl_parse_args(argc, argv, a, err, sizeof(err));
 }
 
-static void test_args_commands(void)
+TEST(args_commands)
 {
 	struct toasterctl_args a;
 
-	CHECK(parse(&a, "status") == 0 && a.cmd == TOASTERCTL_CMD_STATUS && !a.json);
-	CHECK(parse(&a, "--json status") == 0 && a.json);
-	CHECK(parse(&a, "status --json") == 0 && a.json);
-	CHECK(parse(&a, "-j list") == 0 && a.cmd == TOASTERCTL_CMD_LIST && a.json);
-	CHECK(parse(&a, "info") == 0 && a.cmd == TOASTERCTL_CMD_INFO);
-	CHECK(parse(&a, "cancel") == 0 && a.cmd == TOASTERCTL_CMD_CANCEL);
-	CHECK(parse(&a, "lock") == 0 && a.cmd == TOASTERCTL_CMD_LOCK);
-	CHECK(parse(&a, "unlock") == 0 && a.cmd == TOASTERCTL_CMD_UNLOCK);
-	CHECK(parse(&a, "watch") == 0 && a.cmd == TOASTERCTL_CMD_WATCH);
-	CHECK(parse(&a, "burn x.pgm") == 0 && a.cmd == TOASTERCTL_CMD_BURN);
-	CHECK(parse(&a, "--help") == 0 && a.help);
-	CHECK(parse(&a, "-h bogus") == 0 && a.help);
+	EXPECT_TRUE(parse(&a, "status") == 0 && a.cmd == TOASTERCTL_CMD_STATUS && !a.json);
+	EXPECT_TRUE(parse(&a, "--json status") == 0 && a.json);
+	EXPECT_TRUE(parse(&a, "status --json") == 0 && a.json);
+	EXPECT_TRUE(parse(&a, "-j list") == 0 && a.cmd == TOASTERCTL_CMD_LIST && a.json);
+	EXPECT_TRUE(parse(&a, "info") == 0 && a.cmd == TOASTERCTL_CMD_INFO);
+	EXPECT_TRUE(parse(&a, "cancel") == 0 && a.cmd == TOASTERCTL_CMD_CANCEL);
+	EXPECT_TRUE(parse(&a, "lock") == 0 && a.cmd == TOASTERCTL_CMD_LOCK);
+	EXPECT_TRUE(parse(&a, "unlock") == 0 && a.cmd == TOASTERCTL_CMD_UNLOCK);
+	EXPECT_TRUE(parse(&a, "watch") == 0 && a.cmd == TOASTERCTL_CMD_WATCH);
+	EXPECT_TRUE(parse(&a, "burn x.pgm") == 0 && a.cmd == TOASTERCTL_CMD_BURN);
+	EXPECT_TRUE(parse(&a, "--help") == 0 && a.help);
+	EXPECT_TRUE(parse(&a, "-h bogus") == 0 && a.help);
 }
 
-static void test_args_toast(void)
+TEST(args_toast)
 {
 	struct toasterctl_args a;
 
-	CHECK(parse(&a, "toast") == 0 && a.cmd == TOASTERCTL_CMD_TOAST && a.darkness == 0);
-	CHECK(parse(&a, "toast 7") == 0 && a.darkness == 7 && !a.no_wait);
-	CHECK(parse(&a, "toast 10 --no-wait") == 0 && a.darkness == 10 && a.no_wait);
-	CHECK(parse(&a, "-n toast 1") == 0 && a.darkness == 1 && a.no_wait);
-	CHECK(parse(&a, "darkness 3") == 0 && a.cmd == TOASTERCTL_CMD_DARKNESS &&
-	      a.darkness == 3);
+	EXPECT_TRUE(parse(&a, "toast") == 0 && a.cmd == TOASTERCTL_CMD_TOAST && a.darkness == 0);
+	EXPECT_TRUE(parse(&a, "toast 7") == 0 && a.darkness == 7 && !a.no_wait);
+	EXPECT_TRUE(parse(&a, "toast 10 --no-wait") == 0 && a.darkness == 10 && a.no_wait);
+	EXPECT_TRUE(parse(&a, "-n toast 1") == 0 && a.darkness == 1 && a.no_wait);
+	EXPECT_TRUE(parse(&a, "darkness 3") == 0 && a.cmd == TOASTERCTL_CMD_DARKNESS &&
+		    a.darkness == 3);
 }
 
-static void test_args_bad(void)
+TEST(args_bad)
 {
 	static const char *const bad[] = {
 		"", "bagel", "toast 0", "toast 11", "toast -1", "toast x", "toast 5 5",
@@ -74,15 +72,14 @@ static void test_args_bad(void)
 	struct toasterctl_args a;
 	size_t i;
 
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		if (parse(&a, bad[i]) != -1) {
-			printf("# accepted '%s'\n", bad[i]);
-			toaster_test_failed = 1;
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		EXPECT_EQ(-1, parse(&a, bad[i])) {
+			TH_LOG("accepted '%s'", bad[i]);
 		}
 	}
 }
 
-static void test_args_device(void)
+TEST(args_device)
 {
 	char *argv[] = { "toasterctl", "-d", "/dev/toaster3", "status", NULL };
 	char *argv2[] = { "toasterctl", "--device=toaster2", "status", NULL };
@@ -91,48 +88,62 @@ static void test_args_device(void)
 	struct toasterctl_args a;
 	char err[128];
 
-	CHECK(toasterctl_parse_args(4, argv, &a, err, sizeof(err)) == 0);
-	CHECK(a.device && !strcmp(a.device, "/dev/toaster3"));
-	CHECK(toasterctl_parse_args(3, argv2, &a, err, sizeof(err)) == 0);
-	CHECK(a.device && !strcmp(a.device, "toaster2"));
-	CHECK(toasterctl_parse_args(3, argv3, &a, err, sizeof(err)) == 0);
-	CHECK(a.device && !strcmp(a.device, "1"));
-	CHECK(toasterctl_parse_args(3, argv4, &a, err, sizeof(err)) == -1);
+	EXPECT_EQ(0, toasterctl_parse_args(4, argv, &a, err, sizeof(err)));
+	EXPECT_TRUE(a.device && !strcmp(a.device, "/dev/toaster3"));
+	EXPECT_EQ(0, toasterctl_parse_args(3, argv2, &a, err, sizeof(err)));
+	EXPECT_TRUE(a.device && !strcmp(a.device, "toaster2"));
+	EXPECT_EQ(0, toasterctl_parse_args(3, argv3, &a, err, sizeof(err)));
+	EXPECT_TRUE(a.device && !strcmp(a.device, "1"));
+	EXPECT_EQ(-1, toasterctl_parse_args(3, argv4, &a, err, sizeof(err)));
 }
 
-static void test_darkness(void)
+/* Each command of the table is found as itself, under an id of its own. */
+TEST(cmds_table)
+{
+	const struct toaster_cli_cmd *cmd, *other;
+
+	for (cmd = toasterctl_cmds; cmd->name; cmd++) {
+		EXPECT_EQ(cmd, toaster_cli_find(toasterctl_cmds, cmd->name));
+		EXPECT_NE(TOASTERCTL_CMD_NONE, cmd->id);
+		EXPECT_NE(0, strlen(cmd->help));
+		for (other = toasterctl_cmds; other < cmd; other++)
+			EXPECT_NE(other->id, cmd->id);
+	}
+}
+
+TEST(darkness)
 {
 	unsigned int v = 99;
 
-	CHECK(toasterctl_parse_darkness("1", &v) == 0 && v == 1);
-	CHECK(toasterctl_parse_darkness("10", &v) == 0 && v == 10);
-	CHECK(toasterctl_parse_darkness("0", &v) == -1);
-	CHECK(toasterctl_parse_darkness("", &v) == -1);
-	CHECK(toasterctl_parse_darkness(" 5", &v) == -1);
-	CHECK(toasterctl_parse_darkness("5 ", &v) == -1);
-	CHECK(toasterctl_parse_darkness("010", &v) == -1);
-	CHECK(toasterctl_parse_darkness(NULL, &v) == -1);
-	CHECK(v == 10);
+	EXPECT_TRUE(toasterctl_parse_darkness("1", &v) == 0 && v == 1);
+	EXPECT_TRUE(toasterctl_parse_darkness("10", &v) == 0 && v == 10);
+	EXPECT_EQ(-1, toasterctl_parse_darkness("0", &v));
+	EXPECT_EQ(-1, toasterctl_parse_darkness("", &v));
+	EXPECT_EQ(-1, toasterctl_parse_darkness(" 5", &v));
+	EXPECT_EQ(-1, toasterctl_parse_darkness("5 ", &v));
+	EXPECT_EQ(-1, toasterctl_parse_darkness("010", &v));
+	EXPECT_EQ(-1, toasterctl_parse_darkness(NULL, &v));
+	EXPECT_EQ(10, v);
 }
 
 /* ---- names, errors ---- */
 
-static void test_names(void)
+TEST(names)
 {
-	CHECK_STR(toaster_state_name(TOASTER_STATE_IDLE), "idle");
-	CHECK_STR(toaster_state_name(TOASTER_STATE_DONE), "done");
-	CHECK_STR(toaster_state_name(TOASTER_STATE_FAULT), "fault");
-	CHECK_STR(toaster_state_name(TOASTER_STATE_COUNT), "unknown");
-	CHECK_STR(toaster_state_name(0xffffffffu), "unknown");
-	CHECK(strstr(toasterctl_strerror(EPERM), "safety lock is on"));
-	CHECK(strstr(toasterctl_strerror(EBUSY), "already toasting"));
-	CHECK(strstr(toasterctl_strerror(ENODEV), "toaster unplugged"));
-	CHECK(strstr(toasterctl_strerror(ETIMEDOUT), "toaster not answering"));
-	CHECK(strstr(toasterctl_strerror(ENOENT), "no such toaster"));
-	CHECK(toasterctl_exit_code(ENOENT) == TOASTERCTL_EXIT_NODEV);
-	CHECK(toasterctl_exit_code(ENODEV) == TOASTERCTL_EXIT_NODEV);
-	CHECK(toasterctl_exit_code(EPERM) == TOASTERCTL_EXIT_DEVICE);
-	CHECK(toasterctl_exit_code(EBUSY) == TOASTERCTL_EXIT_DEVICE);
+	EXPECT_STREQ("idle", toaster_state_name(TOASTER_STATE_IDLE));
+	EXPECT_STREQ("done", toaster_state_name(TOASTER_STATE_DONE));
+	EXPECT_STREQ("fault", toaster_state_name(TOASTER_STATE_FAULT));
+	EXPECT_STREQ("unknown", toaster_state_name(TOASTER_STATE_COUNT));
+	EXPECT_STREQ("unknown", toaster_state_name(0xffffffffu));
+	EXPECT_NE(NULL, strstr(toasterctl_strerror(EPERM), "safety lock is on"));
+	EXPECT_NE(NULL, strstr(toasterctl_strerror(EBUSY), "already toasting"));
+	EXPECT_NE(NULL, strstr(toasterctl_strerror(ENODEV), "toaster unplugged"));
+	EXPECT_NE(NULL, strstr(toasterctl_strerror(ETIMEDOUT), "toaster not answering"));
+	EXPECT_NE(NULL, strstr(toasterctl_strerror(ENOENT), "no such toaster"));
+	EXPECT_EQ(TOASTERCTL_EXIT_NODEV, toasterctl_exit_code(ENOENT));
+	EXPECT_EQ(TOASTERCTL_EXIT_NODEV, toasterctl_exit_code(ENODEV));
+	EXPECT_EQ(TOASTERCTL_EXIT_DEVICE, toasterctl_exit_code(EPERM));
+	EXPECT_EQ(TOASTERCTL_EXIT_DEVICE, toasterctl_exit_code(EBUSY));
 }
 
 /* ---- PGM ---- */
@@ -155,45 +166,45 @@ static int pgm(const char *text, size_t len, struct toasterctl_image *img,
 
 #define PGM(lit, img, err) pgm(lit, sizeof(lit) - 1, img, err, sizeof(err))
 
-static void test_pgm_p5(void)
+TEST(pgm_p5)
 {
 	struct toasterctl_image img;
 	char err[160];
 
-	CHECK(PGM("P5\n2 2\n255\n\x00\xff\x80\x01", &img, err) == 0);
-	CHECK(img.width == 2 && img.height == 2 && img.maxval == 255 && img.len == 4);
+	EXPECT_EQ(0, PGM("P5\n2 2\n255\n\x00\xff\x80\x01", &img, err));
+	EXPECT_TRUE(img.width == 2 && img.height == 2 && img.maxval == 255 && img.len == 4);
 	if (img.map) {
-		CHECK(img.map[0] == TOASTER_DARKNESS_MAX);	/* black */
-		CHECK(img.map[1] == 0);				/* white */
-		CHECK(img.map[2] == 5);
-		CHECK(img.map[3] == TOASTER_DARKNESS_MAX);
+		EXPECT_EQ(TOASTER_DARKNESS_MAX, img.map[0]);	/* black */
+		EXPECT_EQ(0, img.map[1]);			/* white */
+		EXPECT_EQ(5, img.map[2]);
+		EXPECT_EQ(TOASTER_DARKNESS_MAX, img.map[3]);
 	}
 	free(img.map);
 
 	/* Comments in the header, and a small maxval. */
-	CHECK(PGM("P5 # a comment\n# another\n3 1 # w h\n1\n\x00\x01\x00", &img, err) == 0);
-	CHECK(img.len == 3 && img.map && img.map[0] == 10 && img.map[1] == 0);
+	EXPECT_EQ(0, PGM("P5 # a comment\n# another\n3 1 # w h\n1\n\x00\x01\x00", &img, err));
+	EXPECT_TRUE(img.len == 3 && img.map && img.map[0] == 10 && img.map[1] == 0);
 	free(img.map);
 }
 
-static void test_pgm_p2(void)
+TEST(pgm_p2)
 {
 	struct toasterctl_image img;
 	char err[160];
 
-	CHECK(PGM("P2\n# plain\n3 2\n10\n0 5 10\n10 5 0\n", &img, err) == 0);
-	CHECK(img.width == 3 && img.height == 2 && img.maxval == 10);
+	EXPECT_EQ(0, PGM("P2\n# plain\n3 2\n10\n0 5 10\n10 5 0\n", &img, err));
+	EXPECT_TRUE(img.width == 3 && img.height == 2 && img.maxval == 10);
 	if (img.map && img.len == 6) {
-		CHECK(img.map[0] == 10 && img.map[1] == 5 && img.map[2] == 0);
-		CHECK(img.map[3] == 0 && img.map[5] == 10);
+		EXPECT_TRUE(img.map[0] == 10 && img.map[1] == 5 && img.map[2] == 0);
+		EXPECT_TRUE(img.map[3] == 0 && img.map[5] == 10);
 	}
 	free(img.map);
 	/* No trailing newline is fine for plain images. */
-	CHECK(PGM("P2 1 1 255 0", &img, err) == 0 && img.len == 1);
+	EXPECT_TRUE(PGM("P2 1 1 255 0", &img, err) == 0 && img.len == 1);
 	free(img.map);
 }
 
-static void test_pgm_malformed(void)
+TEST(pgm_malformed)
 {
 	static const struct {
 		const char *text;
@@ -229,24 +240,26 @@ static void test_pgm_malformed(void)
 	struct toasterctl_image img;
 	char err[160];
 	size_t i;
+	int ret;
 
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
 		err[0] = '\0';
-		if (pgm(bad[i].text, bad[i].len, &img, err, sizeof(err)) != -1) {
-			printf("# bad PGM %zu accepted\n", i);
-			toaster_test_failed = 1;
+		ret = pgm(bad[i].text, bad[i].len, &img, err, sizeof(err));
+		EXPECT_EQ(-1, ret) {
+			TH_LOG("bad PGM %zu accepted", i);
+		}
+		if (ret != -1) {
 			free(img.map);
 			continue;
 		}
-		CHECK(img.map == NULL);
-		if (!strstr(err, bad[i].why)) {
-			printf("# bad PGM %zu: message '%s' lacks '%s'\n", i, err, bad[i].why);
-			toaster_test_failed = 1;
+		EXPECT_EQ(NULL, img.map);
+		EXPECT_NE(NULL, strstr(err, bad[i].why)) {
+			TH_LOG("bad PGM %zu: message '%s' lacks '%s'", i, err, bad[i].why);
 		}
 	}
 }
 
-static void test_pgm_limit(void)
+TEST(pgm_limit)
 {
 	/* Exactly TOASTER_BURN_MAX pixels is allowed: 256 x 256. */
 	size_t hdr_len, len;
@@ -260,49 +273,49 @@ static void test_pgm_limit(void)
 	data = malloc(len);
 	memcpy(data, hdr, hdr_len);
 	memset(data + hdr_len, 0x7f, TOASTER_BURN_MAX);
-	CHECK(toasterctl_pgm_parse(data, len, TOASTER_BURN_MAX, &img, err, sizeof(err)) == 0);
-	CHECK(img.len == TOASTER_BURN_MAX);
+	EXPECT_EQ(0, toasterctl_pgm_parse(data, len, TOASTER_BURN_MAX, &img, err, sizeof(err)));
+	EXPECT_EQ(TOASTER_BURN_MAX, img.len);
 	free(img.map);
 	free(data);
 }
 
 /* ---- formatting ---- */
 
-static void test_json_escape(void)
+TEST(json_escape)
 {
 	struct toasterctl_buf b;
 	char out[128];
 
 	toasterctl_buf_init(&b, out, sizeof(out));
 	toasterctl_json_string(&b, "a\"b\\c\nd\te\x01\x7f\xc3");
-	CHECK_STR(out, "\"a\\\"b\\\\c\\nd\\te\\u0001\\u007f\\u00c3\"");
-	CHECK(toasterctl_buf_ok(&b));
+	EXPECT_STREQ("\"a\\\"b\\\\c\\nd\\te\\u0001\\u007f\\u00c3\"", out);
+	EXPECT_TRUE(toasterctl_buf_ok(&b));
 
 	toasterctl_buf_init(&b, out, sizeof(out));
 	toasterctl_json_string(&b, "");
-	CHECK_STR(out, "\"\"");
+	EXPECT_STREQ("\"\"", out);
 }
 
-static void test_buf_overflow(void)
+TEST(buf_overflow)
 {
 	struct toasterctl_buf b;
 	char out[8];
 
 	toasterctl_buf_init(&b, out, sizeof(out));
 	toasterctl_buf_printf(&b, "%s", "0123456789");
-	CHECK(!toasterctl_buf_ok(&b));
-	CHECK(strlen(out) == 7);
+	EXPECT_TRUE(!toasterctl_buf_ok(&b));
+	EXPECT_EQ(7, strlen(out));
 	/* More after an overflow stays in bounds (ASan would say). */
 	toasterctl_buf_printf(&b, "more");
 	toasterctl_json_string(&b, "x");
-	CHECK(!toasterctl_buf_ok(&b));
+	EXPECT_TRUE(!toasterctl_buf_ok(&b));
 
 	toasterctl_buf_init(&b, out, sizeof(out));
 	toasterctl_buf_printf(&b, "1234567");
-	CHECK(toasterctl_buf_ok(&b));
+	EXPECT_TRUE(toasterctl_buf_ok(&b));
 }
 
-static void test_json_status(void)
+TEST(json_status)
 {
 	struct toaster_status st = {
 		.state = TOASTER_STATE_TOASTING, .darkness = 7, .temperature_c = -3,
@@ -317,25 +330,24 @@ static void test_json_status(void)
 
 	toasterctl_buf_init(&b, out, sizeof(out));
 	toasterctl_json_status(&b, "/dev/toaster0", &info, &st);
-	CHECK_STR(out,
-		  "{\"device\":\"/dev/toaster0\",\"model\":\"Toast \\\"Pro\\\"\","
-		  "\"serial\":\"SN-1\",\"firmware_version\":\"1.02\","
-		  "\"protocol_version\":1,\"slots\":2,\"state\":\"toasting\","
-		  "\"darkness\":7,\"temperature_c\":-3,\"remaining_ms\":1234,"
-		  "\"safety_lock\":true,\"toasts\":2,\"errors\":0}");
+	EXPECT_STREQ("{\"device\":\"/dev/toaster0\",\"model\":\"Toast \\\"Pro\\\"\","
+		     "\"serial\":\"SN-1\",\"firmware_version\":\"1.02\","
+		     "\"protocol_version\":1,\"slots\":2,\"state\":\"toasting\","
+		     "\"darkness\":7,\"temperature_c\":-3,\"remaining_ms\":1234,"
+		     "\"safety_lock\":true,\"toasts\":2,\"errors\":0}", out);
 
 	toasterctl_buf_init(&b, out, sizeof(out));
 	toasterctl_json_status(&b, NULL, NULL, &st);
-	CHECK(!strncmp(out, "{\"state\":\"toasting\",", 20));
+	EXPECT_TRUE(!strncmp(out, "{\"state\":\"toasting\",", 20));
 
 	/* A model with no NUL (a bad device) is cut, not overrun. */
 	memset(info.model, 'M', sizeof(info.model));
 	toasterctl_buf_init(&b, out, sizeof(out));
 	toasterctl_json_info(&b, NULL, &info);
-	CHECK(strstr(out, "\"model\":\"MMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMM\",\"serial\""));
+	EXPECT_NE(NULL, strstr(out, "\"model\":\"MMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMM\",\"serial\""));
 }
 
-static void test_progress(void)
+TEST(progress)
 {
 	struct toaster_status st = {
 		.state = TOASTER_STATE_TOASTING, .temperature_c = 180,
@@ -346,57 +358,35 @@ static void test_progress(void)
 
 	toasterctl_buf_init(&b, out, sizeof(out));
 	toasterctl_format_progress(&b, &st, 10000, 10);
-	CHECK_STR(out, "[#######...] toasting   180 C  2.5 s left");
+	EXPECT_STREQ("[#######...] toasting   180 C  2.5 s left", out);
 
 	st.state = TOASTER_STATE_DONE;
 	st.remaining_ms = 0;
 	toasterctl_buf_init(&b, out, sizeof(out));
 	toasterctl_format_progress(&b, &st, 0, 4);
-	CHECK_STR(out, "[####] done       180 C  0.0 s left");
+	EXPECT_STREQ("[####] done       180 C  0.0 s left", out);
 
 	/* remaining above total (a late, larger report) must not wrap. */
 	st.state = TOASTER_STATE_HEATING;
 	st.remaining_ms = 5000;
 	toasterctl_buf_init(&b, out, sizeof(out));
 	toasterctl_format_progress(&b, &st, 100, 4);
-	CHECK(!strncmp(out, "[....]", 6));
+	EXPECT_TRUE(!strncmp(out, "[....]", 6));
 
 	toasterctl_buf_init(&b, out, sizeof(out));
 	toasterctl_format_line(&b, &st);
-	CHECK_STR(out, "state=heating darkness=0 temperature_c=180 remaining_ms=5000 "
-		       "safety_lock=0 toasts=0 errors=0");
+	EXPECT_STREQ("state=heating darkness=0 temperature_c=180 remaining_ms=5000 "
+		     "safety_lock=0 toasts=0 errors=0", out);
 }
 
-static void test_firmware(void)
+TEST(firmware)
 {
 	char fw[16];
 
 	toasterctl_format_firmware(fw, sizeof(fw), 0x0102);
-	CHECK_STR(fw, "1.02");
+	EXPECT_STREQ("1.02", fw);
 	toasterctl_format_firmware(fw, sizeof(fw), 0x1000);
-	CHECK_STR(fw, "10.00");
+	EXPECT_STREQ("10.00", fw);
 }
 
-static const struct toaster_test toaster_tests[] = {
-	{ "args_commands", test_args_commands },
-	{ "args_toast", test_args_toast },
-	{ "args_bad", test_args_bad },
-	{ "args_device", test_args_device },
-	{ "darkness", test_darkness },
-	{ "names", test_names },
-	{ "pgm_p5", test_pgm_p5 },
-	{ "pgm_p2", test_pgm_p2 },
-	{ "pgm_malformed", test_pgm_malformed },
-	{ "pgm_limit", test_pgm_limit },
-	{ "json_escape", test_json_escape },
-	{ "buf_overflow", test_buf_overflow },
-	{ "json_status", test_json_status },
-	{ "progress", test_progress },
-	{ "firmware", test_firmware },
-};
-
-int main(void)
-{
-	return toaster_test_run(toaster_tests,
-				sizeof(toaster_tests) / sizeof(toaster_tests[0]));
-}
+TEST_HARNESS_MAIN

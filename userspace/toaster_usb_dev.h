@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * toaster-usb: the toaster driven from userspace through libusb-1.0, with no
- * kernel driver involved.  This header is the small device layer shared by
- * the command line (toaster_usb.c) and the conformance checks
- * (toaster_usb_conformance.c); the protocol itself is include/uapi/toaster_proto.h.
+ * The toaster driven from userspace through libusb-1.0, with no kernel
+ * driver involved: the device layer (toaster_usb_dev.c) that toaster-usb
+ * and the conformance checker share.  The protocol itself is
+ * include/uapi/toaster_proto.h.
  */
-#ifndef TOASTER_USB_H
-#define TOASTER_USB_H
+#ifndef TOASTER_USB_DEV_H
+#define TOASTER_USB_DEV_H
 
 #include <signal.h>
 #include <stdbool.h>
@@ -16,6 +16,7 @@
 #include <libusb.h>
 
 #include "toaster_proto.h"
+#include "toaster_usb_eps.h"
 
 /* Exit statuses, as documented in --help. */
 enum toaster_exit {
@@ -29,54 +30,19 @@ enum toaster_exit {
 	TOASTER_EXIT_INTERRUPTED = 130,	/* SIGINT or SIGTERM */
 };
 
+/* bmRequestType of the protocol's vendor requests, to our interface */
+#define TOASTER_USB_REQ_OUT \
+	(LIBUSB_ENDPOINT_OUT | LIBUSB_REQUEST_TYPE_VENDOR | LIBUSB_RECIPIENT_INTERFACE)
+#define TOASTER_USB_REQ_IN \
+	(LIBUSB_ENDPOINT_IN | LIBUSB_REQUEST_TYPE_VENDOR | LIBUSB_RECIPIENT_INTERFACE)
+
 /* Generous: the test guest runs under TCG with KASAN. */
 #define TOASTER_USB_CTRL_TIMEOUT_MS	5000
 #define TOASTER_USB_BULK_TIMEOUT_MS	10000
 
-/*
- * The kinds of endpoint the protocol has, one of each (toaster_proto.h):
- * found by type and direction, whatever their addresses.
- */
-enum toaster_usb_ep_kind {
-	TOASTER_USB_EP_BULK_OUT,
-	TOASTER_USB_EP_BULK_IN,
-	TOASTER_USB_EP_INT_IN,
-	TOASTER_USB_EP_KINDS,		/* also: of none of these kinds */
-};
-
-/* An interface's endpoints, sorted by kind (toaster_usb_find_endpoints()). */
-struct toaster_usb_eps {
-	/* the first of each kind, pointing into the interface; NULL if none */
-	const struct libusb_endpoint_descriptor *ep[TOASTER_USB_EP_KINDS];
-	unsigned int	count[TOASTER_USB_EP_KINDS];	/* how many of each */
-	unsigned int	others;		/* of no kind the protocol has */
-};
-
-/* "bulk OUT", "bulk IN", "interrupt IN" */
-const char *toaster_usb_ep_kind_name(enum toaster_usb_ep_kind kind);
-/* What one endpoint is to the protocol: TOASTER_USB_EP_KINDS for nothing. */
-enum toaster_usb_ep_kind
-toaster_usb_ep_kind(const struct libusb_endpoint_descriptor *ep);
-/*
- * Sorts alt's endpoints by kind.  True if there is at least one of each,
- * eps->ep[] then being the first of each (as usb_find_common_endpoints()
- * takes them).
- */
-bool toaster_usb_find_endpoints(const struct libusb_interface_descriptor *alt,
-				struct toaster_usb_eps *eps);
-/* Exactly one endpoint of each kind, and no other. */
-bool toaster_usb_eps_exact(const struct toaster_usb_eps *eps);
-/*
- * What keeps eps from being exact, in words ("no interrupt IN endpoint,
- * 2 bulk IN endpoints"), into buf; "" if nothing.  Returns buf.
- */
-const char *toaster_usb_eps_problem(const struct toaster_usb_eps *eps,
-				    char *buf, size_t size);
-/* alt's endpoints in words ("0x02 bulk OUT, 0x81 bulk IN"), into buf. */
-const char *toaster_usb_eps_list(const struct libusb_interface_descriptor *alt,
-				 char *buf, size_t size);
-
 struct toaster_usb {
+	/* the program, which every message of the layer begins with: set it */
+	const char		*prog;
 	libusb_context		*ctx;
 	libusb_device_handle	*handle;
 	uint8_t			ifnum;
@@ -96,6 +62,11 @@ struct toaster_usb {
 
 /* Set by SIGINT/SIGTERM: long waits check it and give up cleanly. */
 extern volatile sig_atomic_t toaster_usb_stop;
+/* Makes SIGINT and SIGTERM set toaster_usb_stop instead of killing us. */
+void toaster_usb_catch_signals(void);
+
+/* "high", "full" or "other" */
+const char *toaster_usb_speed_name(enum libusb_speed speed);
 
 /* Opens the first toaster (or the one whose USB serial is serial) and claims
  * its interface, detaching a kernel driver.  Returns an enum toaster_exit. */
@@ -166,7 +137,4 @@ int toaster_usb_loopback(struct toaster_usb *t, size_t size, unsigned int count,
 
 const char *toaster_usb_event_name(unsigned int event);
 
-/* Runs every conformance check; returns an enum toaster_exit. */
-int toaster_usb_conformance(struct toaster_usb *t);
-
-#endif /* TOASTER_USB_H */
+#endif /* TOASTER_USB_DEV_H */

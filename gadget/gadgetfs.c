@@ -10,7 +10,6 @@
  * ep0 file and writing descriptors to it; unplugging is closing it.
  */
 #define _GNU_SOURCE
-#include <dirent.h>
 #include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -22,236 +21,98 @@
 
 #include <linux/usb/gadgetfs.h>
 
-#include "toaster_gadget.h"
+#include "firmware.h"
+#include "gadgetfs.h"
 
 /* gadgetfs answers at most this much on ep0 (its RBUF_SIZE) */
 _Static_assert(sizeof(struct toaster_wire_info) <= 256,
 	       "GET_INFO must fit gadgetfs's ep0 buffer");
 
-enum toaster_string_id {
-	TOASTER_STR_LANGS = 0,
-	TOASTER_STR_MANUFACTURER,
-	TOASTER_STR_PRODUCT,
-	TOASTER_STR_SERIAL,
+/*
+ * The endpoint addresses the firmware asks for: gadgetfs lets it choose.
+ * They are not the protocol's (a host finds the endpoints by type and
+ * direction).
+ */
+static const uint8_t toaster_gfs_addresses[TOASTER_EP_ROLES] = {
+	[TOASTER_EP_ROLE_OUT] = USB_DIR_OUT | 1,
+	[TOASTER_EP_ROLE_IN] = USB_DIR_IN | 2,
+	[TOASTER_EP_ROLE_INT] = USB_DIR_IN | 3,
 };
+
+struct toaster_gadgetfs {
+	struct toaster_gadget g;
+	const char	*dir;		/* where gadgetfs is mounted */
+	char		udc[NAME_MAX + 1];	/* the controller's ep0 file */
+	/* main only: */
+	bool		ep0_blind_out;	/* the blind answer's request was OUT */
+	char		ep0_note[192];	/* a log line for when there is time */
+};
+
+static struct toaster_gadgetfs *toaster_gfs(struct toaster_gadget *g)
+{
+	return toaster_container_of(g, struct toaster_gadgetfs, g);
+}
 
 /* ------------------------------------------------------------------ */
 /* descriptors */
 
-/* gadgetfs wants host-order message tags in front of descriptors */
+/* gadgetfs wants a host-order message tag in front of descriptors */
 static void toaster_put_tag(struct toaster_buf *b, uint32_t tag)
 {
-	if (b->len + sizeof(tag) <= sizeof(b->data)) {
-		memcpy(b->data + b->len, &tag, sizeof(tag));
-		b->len += sizeof(tag);
-	}
+	toaster_buf_put(b, &tag, sizeof(tag));
 }
 
-static void toaster_put_config(struct toaster_buf *b,
-			       const struct toaster_ep *eps, bool hs)
-{
-	size_t start = b->len, total;
-
-	toaster_put8(b, USB_DT_CONFIG_SIZE);
-	toaster_put8(b, USB_DT_CONFIG);
-	toaster_put16(b, 0);			/* wTotalLength, below */
-	toaster_put8(b, 1);			/* bNumInterfaces */
-	toaster_put8(b, TOASTER_CONFIG_VALUE);
-	toaster_put8(b, 0);			/* iConfiguration */
-	toaster_put8(b, TOASTER_CONFIG_ATTRIBUTES);
-	toaster_put8(b, TOASTER_MAX_POWER_2MA);
-	toaster_put_interface(b, eps, hs);
-
-	total = b->len - start;
-	b->data[start + 2] = total & 0xff;
-	b->data[start + 3] = (total >> 8) & 0xff;
-}
-
-static void toaster_put_device(struct toaster_buf *b)
-{
-	toaster_put8(b, USB_DT_DEVICE_SIZE);
-	toaster_put8(b, USB_DT_DEVICE);
-	toaster_put16(b, TOASTER_BCD_USB);
-	toaster_put8(b, 0);			/* class: per interface */
-	toaster_put8(b, 0);
-	toaster_put8(b, 0);
-	toaster_put8(b, 64);			/* gadgetfs sets the real one */
-	toaster_put16(b, TOASTER_VENDOR_ID);
-	toaster_put16(b, TOASTER_PRODUCT_ID);
-	toaster_put16(b, TOASTER_BCD_DEVICE);
-	toaster_put8(b, TOASTER_STR_MANUFACTURER);
-	toaster_put8(b, TOASTER_STR_PRODUCT);
-	toaster_put8(b, TOASTER_STR_SERIAL);
-	toaster_put8(b, 1);			/* bNumConfigurations */
-}
-
-/* String descriptor idx as UTF-16LE; -1 if there is none. */
+/*
+ * String descriptor idx as UTF-16LE (0: the one language); -1 if there is
+ * none.
+ */
 static int toaster_string(const struct toaster_gadget *g, unsigned int idx,
 			  struct toaster_buf *b)
 {
+	const struct usb_device_descriptor *dev = &toaster_device_desc;
+	uint8_t d[2 + 2 * (TOASTER_SERIAL_LEN + sizeof(TOASTER_MANUFACTURER))];
+	uint16_t unit;
 	const char *s;
 	size_t i, n;
 
-	switch (idx) {
-	case TOASTER_STR_LANGS:
-		toaster_put8(b, 4);
-		toaster_put8(b, USB_DT_STRING);
-		toaster_put16(b, TOASTER_LANG_ID);
-		return 0;
-	case TOASTER_STR_MANUFACTURER:
+	if (idx == 0)
+		s = NULL;
+	else if (idx == dev->iManufacturer)
 		s = TOASTER_MANUFACTURER;
-		break;
-	case TOASTER_STR_PRODUCT:
+	else if (idx == dev->iProduct)
 		s = TOASTER_MODEL;
-		break;
-	case TOASTER_STR_SERIAL:
+	else if (idx == dev->iSerialNumber)
 		s = g->serial;
-		break;
-	default:
+	else
 		return -1;
+	/* printable ASCII, checked at startup: a byte is a code unit */
+	n = s ? strlen(s) : 1;
+	for (i = 0; i < n; i++) {
+		unit = htole16(s ? (unsigned char)s[i] : TOASTER_LANG_ID);
+		memcpy(d + 2 + 2 * i, &unit, sizeof(unit));
 	}
-	n = strlen(s);		/* printable ASCII, checked at startup */
-	toaster_put8(b, 2 + 2 * n);
-	toaster_put8(b, USB_DT_STRING);
-	for (i = 0; i < n; i++)
-		toaster_put16(b, (unsigned char)s[i]);
+	d[0] = (uint8_t)(2 + 2 * n);
+	d[1] = USB_DT_STRING;
+	toaster_buf_put(b, d, d[0]);
 	return 0;
 }
 
-/* ------------------------------------------------------------------ */
-/* choosing endpoint files */
-
-/*
- * How well a gadgetfs endpoint file named name suits ep: 3 for a fixed
- * endpoint with our number, 2 for a configurable one ("ep-bin"), 1 for a
- * fixed one of the right direction and type but another number (dummy_hcd
- * routes by the descriptor's address, so it still works there), 0 not at
- * all.
- */
-static int toaster_ep_score(const struct toaster_ep *ep, const char *name)
+static int toaster_ep_open(struct toaster_gadget *g, enum toaster_ep_role r)
 {
-	bool want_in = ep->address & USB_DIR_IN;
-	const char *p, *type;
-	char *end;
-	unsigned long num;
-	bool in;
-
-	if (strncmp(name, "ep", 2) != 0)
-		return 0;
-	p = name + 2;
-	if (p[0] == '-') {
-		if (!p[1])
-			return 0;
-		p += 2;		/* the letter */
-		if (strcmp(p, "in") == 0)
-			in = true;
-		else if (strcmp(p, "out") == 0)
-			in = false;
-		else
-			return 0;
-		return in == want_in ? 2 : 0;
-	}
-
-	num = strtoul(p, &end, 10);
-	if (end == p || num == 0)
-		return 0;
-	p = end;
-	if (strncmp(p, "in", 2) == 0) {
-		in = true;
-		p += 2;
-	} else if (strncmp(p, "out", 3) == 0) {
-		in = false;
-		p += 3;
-	} else {
-		return 0;
-	}
-	if (in != want_in)
-		return 0;
-	if (*p == '-') {
-		type = p + 1;
-		if (strcmp(type, ep->type == USB_ENDPOINT_XFER_INT ? "int" : "bulk"))
-			return 0;
-	} else if (*p) {
-		return 0;
-	}
-	return num == (ep->address & USB_ENDPOINT_NUMBER_MASK) ? 3 : 1;
-}
-
-static int toaster_cmp_names(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static int toaster_choose_endpoints(struct toaster_gadget *g)
-{
-	char *names[64];
-	size_t n = 0, i;
-	struct dirent *de;
-	bool taken[64] = { false };
-	DIR *d;
-	int r, rc = 0;
-
-	d = opendir(g->dir);
-	if (!d) {
-		toaster_err("%s: %s", g->dir, strerror(errno));
-		return -1;
-	}
-	while ((de = readdir(d)) && n < 64) {
-		if (de->d_name[0] == '.' || strcmp(de->d_name, g->udc) == 0)
-			continue;
-		names[n] = strdup(de->d_name);
-		if (names[n])
-			n++;
-	}
-	closedir(d);
-	/* readdir order is arbitrary; ties must not be */
-	qsort(names, n, sizeof(names[0]), toaster_cmp_names);
-
-	for (r = 0; r < TOASTER_EP_ROLES; r++) {
-		struct toaster_ep *ep = &g->ep[r];
-		int best = 0, score;
-		size_t pick = 0;
-
-		for (i = 0; i < n; i++) {
-			if (taken[i])
-				continue;
-			score = toaster_ep_score(ep, names[i]);
-			if (score > best) {
-				best = score;
-				pick = i;
-			}
-		}
-		if (!best) {
-			toaster_err("no endpoint in %s suits %s (0x%02x)",
-				    g->dir, ep->role, ep->address);
-			rc = -1;
-			break;
-		}
-		taken[pick] = true;
-		snprintf(ep->file, sizeof(ep->file), "%s", names[pick]);
-		toaster_dbg("%s endpoint 0x%02x on %s", ep->role, ep->address,
-			    ep->file);
-	}
-	for (i = 0; i < n; i++)
-		free(names[i]);
-	return rc;
-}
-
-static int toaster_ep_open(struct toaster_gadget *g, struct toaster_ep *ep)
-{
+	struct toaster_ep *ep = &g->ep[r];
 	struct toaster_buf b = { .len = 0 };
 	char path[PATH_MAX];
 	ssize_t n;
 
-	snprintf(path, sizeof(path), "%s/%s", g->dir, ep->file);
+	snprintf(path, sizeof(path), "%s/%s", toaster_gfs(g)->dir, ep->file);
 	ep->fd = open(path, O_RDWR | O_CLOEXEC);
 	if (ep->fd < 0) {
 		toaster_err("%s: %s", path, strerror(errno));
 		return -1;
 	}
 	toaster_put_tag(&b, 1);
-	toaster_put_endpoint(&b, ep, false);
-	toaster_put_endpoint(&b, ep, true);
+	toaster_put_endpoint(&b, r, false, ep->address);
+	toaster_put_endpoint(&b, r, true, ep->address);
 	n = write(ep->fd, b.data, b.len);
 	if (n != (ssize_t)b.len) {
 		toaster_err("%s: configuring %s: %s", path, ep->role,
@@ -292,6 +153,7 @@ static int toaster_ep_open(struct toaster_gadget *g, struct toaster_ep *ep)
 static size_t toaster_ep0_recover(struct toaster_gadget *g,
 				  struct usb_gadgetfs_event *ev, size_t max)
 {
+	struct toaster_gadgetfs *gfs = toaster_gfs(g);
 	struct pollfd pfd = { .fd = g->ep0_fd, .events = POLLIN };
 	ssize_t n, got = 0;
 	char dummy, how[80];
@@ -316,14 +178,14 @@ static size_t toaster_ep0_recover(struct toaster_gadget *g,
 		toaster_err("ep0: reading the new request: %s", strerror(errno));
 
 	g->ep0_blind = true;
-	g->ep0_blind_out = err != 0;
+	gfs->ep0_blind_out = err != 0;
 	if (err == EL2HLT)
 		snprintf(how, sizeof(how), "stalled it (an OUT request)");
 	else if (!err)
 		snprintf(how, sizeof(how), "answered it with nothing (an IN request)");
 	else
 		snprintf(how, sizeof(how), "could not answer it: %s", strerror(err));
-	snprintf(g->ep0_note, sizeof(g->ep0_note),
+	snprintf(gfs->ep0_note, sizeof(gfs->ep0_note),
 		 "the host gave up on %s and sent another request; %s unseen",
 		 g->ep0_hung ? g->ep0_hung : "the request in hand", how);
 	g->ep0_hung = NULL;
@@ -333,11 +195,12 @@ static size_t toaster_ep0_recover(struct toaster_gadget *g,
 /* What toaster_ep0_recover() did, once there is time to say it. */
 static void toaster_ep0_note(struct toaster_gadget *g)
 {
-	if (g->ep0_note[0])
-		toaster_dbg("ep0: %s", g->ep0_note);
-	g->ep0_note[0] = '\0';
-}
+	struct toaster_gadgetfs *gfs = toaster_gfs(g);
 
+	if (gfs->ep0_note[0])
+		toaster_dbg("ep0: %s", gfs->ep0_note);
+	gfs->ep0_note[0] = '\0';
+}
 
 static const char *toaster_setup_standard(struct toaster_gadget *g,
 					  const struct usb_ctrlrequest *c,
@@ -401,14 +264,14 @@ static const char *toaster_setup_standard(struct toaster_gadget *g,
  * it, the answer is right.  Only an OUT request that follows an OUT one
  * straight away, its status unasked, can be taken for the refused one by
  * mistake: it is refused too, and the host told so.  Returns the result,
- * or NULL to go on as usual (without faults: see toaster_req_fault()).
+ * or NULL to go on as usual (without faults: see ep0.c).
  */
 static const char *toaster_setup_blind(struct toaster_gadget *g,
 				       const struct usb_ctrlrequest *c,
 				       const char **name)
 {
 	/* standard ones come from usbcore, which sends none in a hurry */
-	if (!g->ep0_blind_out || (c->bRequestType & USB_DIR_IN) ||
+	if (!toaster_gfs(g)->ep0_blind_out || (c->bRequestType & USB_DIR_IN) ||
 	    (c->bRequestType & USB_TYPE_MASK) != USB_TYPE_VENDOR)
 		return NULL;
 	*name = toaster_request_name(c->bRequest);
@@ -469,54 +332,16 @@ static void toaster_event(struct toaster_gadget *g,
 /* ------------------------------------------------------------------ */
 /* setup */
 
-static int toaster_find_udc(struct toaster_gadget *g, char *buf, size_t size)
-{
-	struct dirent *de;
-	size_t len, udcs = 0, files = 0;
-	char udc[NAME_MAX + 1] = "", any[NAME_MAX + 1] = "";
-	DIR *d;
-
-	d = opendir(g->dir);
-	if (!d) {
-		toaster_err("%s: %s (is gadgetfs mounted there?)", g->dir,
-			    strerror(errno));
-		return -1;
-	}
-	while ((de = readdir(d))) {
-		if (de->d_name[0] == '.')
-			continue;
-		files++;
-		snprintf(any, sizeof(any), "%s", de->d_name);
-		len = strlen(de->d_name);
-		if (len > 4 && strcmp(de->d_name + len - 4, "_udc") == 0) {
-			udcs++;
-			snprintf(udc, sizeof(udc), "%s", de->d_name);
-		}
-	}
-	closedir(d);
-
-	/* before binding, the controller's ep0 file is gadgetfs's only file */
-	if (udcs == 1)
-		snprintf(buf, size, "%s", udc);
-	else if (udcs == 0 && files == 1)
-		snprintf(buf, size, "%s", any);
-	else {
-		toaster_err("%s: %s; name the controller with --udc", g->dir,
-			    udcs ? "several *_udc files" : "no *_udc file");
-		return -1;
-	}
-	return 0;
-}
-
 /* Plugs the toaster in.  Returns 0 or -errno. */
 static int toaster_ep0_open(struct toaster_gadget *g)
 {
+	struct toaster_gadgetfs *gfs = toaster_gfs(g);
 	struct toaster_buf b = { .len = 0 };
 	char path[PATH_MAX];
 	ssize_t n;
 	int err;
 
-	snprintf(path, sizeof(path), "%s/%s", g->dir, g->udc);
+	snprintf(path, sizeof(path), "%s/%s", gfs->dir, gfs->udc);
 	g->ep0_fd = open(path, O_RDWR | O_CLOEXEC);
 	if (g->ep0_fd < 0) {
 		err = errno;
@@ -528,7 +353,7 @@ static int toaster_ep0_open(struct toaster_gadget *g)
 	toaster_put_tag(&b, 0);
 	toaster_put_config(&b, g->ep, false);
 	toaster_put_config(&b, g->ep, true);
-	toaster_put_device(&b);
+	toaster_buf_put(&b, &toaster_device_desc, toaster_device_desc.bLength);
 	/* binds to the controller: the host may enumerate from here on */
 	n = write(g->ep0_fd, b.data, b.len);
 	if (n != (ssize_t)b.len) {
@@ -551,7 +376,7 @@ static int toaster_gfs_io_open(struct toaster_gadget *g)
 	int r;
 
 	for (r = 0; r < TOASTER_EP_ROLES; r++) {
-		if (toaster_ep_open(g, &g->ep[r]) < 0)
+		if (toaster_ep_open(g, r) < 0)
 			return -1;
 	}
 	return 0;
@@ -579,21 +404,20 @@ static void toaster_gfs_unplug(struct toaster_gadget *g)
 
 static int toaster_gfs_start(struct toaster_gadget *g)
 {
-	static char udc[NAME_MAX + 1];
+	struct toaster_gadgetfs *gfs = toaster_gfs(g);
 
-	if (!g->udc) {
-		if (toaster_find_udc(g, udc, sizeof(udc)) < 0)
-			return -1;
-		g->udc = udc;
-	}
+	if (g->udc)
+		snprintf(gfs->udc, sizeof(gfs->udc), "%s", g->udc);
+	else if (toaster_gfs_find_udc(gfs->dir, gfs->udc, sizeof(gfs->udc)) < 0)
+		return -1;
 	if (toaster_ep0_open(g) < 0)
 		return -1;
 	/* the endpoint files appear once ep0's descriptors bound us */
-	if (toaster_choose_endpoints(g) < 0) {
+	if (toaster_gfs_choose_eps(gfs->dir, gfs->udc, g->ep) < 0) {
 		toaster_gfs_unplug(g);
 		return -1;
 	}
-	toaster_dbg("on gadgetfs: %s/%s", g->dir, g->udc);
+	toaster_dbg("on gadgetfs: %s/%s", gfs->dir, gfs->udc);
 	return 0;
 }
 
@@ -641,8 +465,21 @@ static int toaster_gfs_ep0_ready(struct toaster_gadget *g, short revents)
 	return 0;
 }
 
+static struct toaster_gadget *toaster_gfs_create(const struct toaster_options *o)
+{
+	static struct toaster_gadgetfs gfs;
+	int r;
+
+	toaster_gadget_init(&gfs.g, &toaster_gadgetfs_backend, o);
+	gfs.dir = o->dir;
+	for (r = 0; r < TOASTER_EP_ROLES; r++)
+		gfs.g.ep[r].address = toaster_gfs_addresses[r];
+	return &gfs.g;
+}
+
 const struct toaster_backend toaster_gadgetfs_backend = {
 	.name		= "gadgetfs",
+	.create		= toaster_gfs_create,
 	.start		= toaster_gfs_start,
 	.plug		= toaster_ep0_open,
 	.unplug		= toaster_gfs_unplug,

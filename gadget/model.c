@@ -1,36 +1,38 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The toaster's heating model; see toaster_model.h for the rules it plays by.
+ * The toaster's heating model; see model.h for the rules it plays by.
  *
  * Device time is derived from host time on every call rather than
  * accumulated, so rounding never drifts.  Converting back (for deadlines)
- * rounds up, and advance() treats an event whose host deadline has passed
- * as reached even if the forward conversion rounds a hair short: otherwise a
- * caller sleeping until the deadline could wake to find nothing to do and
- * spin.
+ * rounds up, and advance() takes an event as reached exactly when its host
+ * deadline has: even if the forward conversion rounds a hair short
+ * (otherwise a caller sleeping until the deadline could wake to find
+ * nothing to do, and spin), and not before, even if it rounds a hair
+ * long (at a scale such as 0.7, which no double holds exactly), so the
+ * deadline is the instant of the event, as a host sees it.
  */
 #define _DEFAULT_SOURCE /* htole16() and friends from <endian.h> */
 #include <endian.h>
 #include <errno.h>
 #include <string.h>
 
-#include "toaster_model.h"
+#include "model.h"
 
-#define NS_PER_S	1000000000LL
+#define TOASTER_MODEL_NS_PER_S	1000000000LL
 /*
  * Nothing in the model takes longer than this much device time to settle
  * (cooling 180 C at 5 C/s is 36 s), so longer spans are clamped before any
  * multiplication can overflow.
  */
-#define SETTLE_NS	(3600LL * NS_PER_S)
+#define TOASTER_MODEL_SETTLE_NS	(3600LL * TOASTER_MODEL_NS_PER_S)
 
-static int64_t ceil_div64(int64_t a, int64_t b)
+static int64_t toaster_ceil_div(int64_t a, int64_t b)
 {
 	/* b > 0; rounds toward +infinity for either sign of a */
 	return a >= 0 ? (a + b - 1) / b : -((-a) / b);
 }
 
-static int64_t dev_of_wall(const struct toaster_model *m, int64_t wall_ns)
+static int64_t toaster_dev_of_wall(const struct toaster_model *m, int64_t wall_ns)
 {
 	double d = (double)(wall_ns - m->wall_base_ns) * m->scale;
 
@@ -41,7 +43,7 @@ static int64_t dev_of_wall(const struct toaster_model *m, int64_t wall_ns)
 	return (int64_t)d;
 }
 
-static int64_t wall_of_dev(const struct toaster_model *m, int64_t dev_ns)
+static int64_t toaster_wall_of_dev(const struct toaster_model *m, int64_t dev_ns)
 {
 	double w = (double)dev_ns / m->scale;
 	int64_t wi;
@@ -54,50 +56,50 @@ static int64_t wall_of_dev(const struct toaster_model *m, int64_t dev_ns)
 	return m->wall_base_ns + wi;
 }
 
-static int64_t toast_duration_ns(unsigned int darkness)
+static int64_t toaster_toast_ns(unsigned int darkness)
 {
 	return ((int64_t)TOASTER_TOAST_BASE_S +
-		(int64_t)darkness * TOASTER_TOAST_PER_LEVEL_S) * NS_PER_S;
+		(int64_t)darkness * TOASTER_TOAST_PER_LEVEL_S) * TOASTER_MODEL_NS_PER_S;
 }
 
 /* Temperature on the current phase's line at device time t. */
-static int32_t temp_at(const struct toaster_model *m, int64_t t)
+static int32_t toaster_temp_at(const struct toaster_model *m, int64_t t)
 {
 	int64_t dt = t - m->phase_t0_ns;
 	int64_t temp;
 
 	if (dt < 0)
 		dt = 0;
-	if (dt > SETTLE_NS)
-		dt = SETTLE_NS;
+	if (dt > TOASTER_MODEL_SETTLE_NS)
+		dt = TOASTER_MODEL_SETTLE_NS;
 
 	switch (m->state) {
 	case TOASTER_STATE_HEATING:
-		temp = m->phase_temp0_mc + TOASTER_HEAT_RATE_MC * dt / NS_PER_S;
+		temp = m->phase_temp0_mc + TOASTER_HEAT_RATE_MC * dt / TOASTER_MODEL_NS_PER_S;
 		return temp > TOASTER_TOAST_MC ? TOASTER_TOAST_MC : (int32_t)temp;
 	case TOASTER_STATE_TOASTING:
 		return TOASTER_TOAST_MC;
 	default:
 		if (m->phase_temp0_mc <= TOASTER_AMBIENT_MC)
 			return m->phase_temp0_mc;
-		temp = m->phase_temp0_mc - TOASTER_COOL_RATE_MC * dt / NS_PER_S;
+		temp = m->phase_temp0_mc - TOASTER_COOL_RATE_MC * dt / TOASTER_MODEL_NS_PER_S;
 		return temp < TOASTER_AMBIENT_MC ? TOASTER_AMBIENT_MC
 						 : (int32_t)temp;
 	}
 }
 
 /* Every change the host hears about bumps seq, so it can spot old news. */
-static void raise_event(struct toaster_model *m, unsigned int ev)
+static void toaster_raise(struct toaster_model *m, unsigned int ev)
 {
 	m->events |= ev;
 	m->seq++;
 }
 
 /* Starts a new straight temperature line at the present. */
-static void new_phase(struct toaster_model *m, enum toaster_state state)
+static void toaster_new_phase(struct toaster_model *m, enum toaster_state state)
 {
 	if (m->state != state)
-		raise_event(m, TOASTER_MODEL_EV_STATE);
+		toaster_raise(m, TOASTER_MODEL_EV_STATE);
 	m->state = state;
 	m->phase_t0_ns = m->dev_now_ns;
 	m->phase_temp0_mc = m->temp_mc;
@@ -105,39 +107,39 @@ static void new_phase(struct toaster_model *m, enum toaster_state state)
 }
 
 /* Moves the hardware to device time t (>= dev_now_ns). */
-static void step_to(struct toaster_model *m, int64_t t)
+static void toaster_step_to(struct toaster_model *m, int64_t t)
 {
 	/* phase ends first, each at its own instant */
 	while (toaster_state_is_busy(m->state) && m->phase_end_ns <= t) {
 		int64_t end = m->phase_end_ns;
 
 		m->dev_now_ns = end;
-		m->temp_mc = temp_at(m, end);
+		m->temp_mc = toaster_temp_at(m, end);
 		if (m->state == TOASTER_STATE_HEATING) {
 			/* exactly at temperature, whatever rounding said */
 			m->temp_mc = TOASTER_TOAST_MC;
-			new_phase(m, TOASTER_STATE_TOASTING);
-			m->phase_end_ns = end + toast_duration_ns(m->toast_darkness);
+			toaster_new_phase(m, TOASTER_STATE_TOASTING);
+			m->phase_end_ns = end + toaster_toast_ns(m->toast_darkness);
 		} else {
-			new_phase(m, TOASTER_STATE_DONE);
+			toaster_new_phase(m, TOASTER_STATE_DONE);
 			m->toasts++;
 		}
 	}
 	if (t > m->dev_now_ns)
 		m->dev_now_ns = t;
-	m->temp_mc = temp_at(m, m->dev_now_ns);
+	m->temp_mc = toaster_temp_at(m, m->dev_now_ns);
 
 	if (m->temp_mc >= (m->temp_step + 1) * TOASTER_STEP_MC) {
 		m->temp_step = m->temp_mc / TOASTER_STEP_MC;
-		raise_event(m, TOASTER_MODEL_EV_TEMPERATURE);
+		toaster_raise(m, TOASTER_MODEL_EV_TEMPERATURE);
 	} else if (m->temp_mc <= (m->temp_step - 1) * TOASTER_STEP_MC) {
-		m->temp_step = (int32_t)ceil_div64(m->temp_mc, TOASTER_STEP_MC);
-		raise_event(m, TOASTER_MODEL_EV_TEMPERATURE);
+		m->temp_step = (int32_t)toaster_ceil_div(m->temp_mc, TOASTER_STEP_MC);
+		toaster_raise(m, TOASTER_MODEL_EV_TEMPERATURE);
 	}
 }
 
 /* Device time of the next thing that will happen, or NEVER. */
-static int64_t next_event_dev(const struct toaster_model *m)
+static int64_t toaster_next_event_dev(const struct toaster_model *m)
 {
 	int64_t next = TOASTER_MODEL_NEVER, t;
 	int32_t target;
@@ -148,7 +150,7 @@ static int64_t next_event_dev(const struct toaster_model *m)
 		target = (m->temp_step + 1) * TOASTER_STEP_MC;
 		if (target <= TOASTER_TOAST_MC) {
 			t = m->phase_t0_ns +
-			    ceil_div64((int64_t)(target - m->phase_temp0_mc) * NS_PER_S,
+			    toaster_ceil_div((int64_t)(target - m->phase_temp0_mc) * TOASTER_MODEL_NS_PER_S,
 				       TOASTER_HEAT_RATE_MC);
 			if (t < next)
 				next = t;
@@ -162,7 +164,7 @@ static int64_t next_event_dev(const struct toaster_model *m)
 		if (target >= TOASTER_AMBIENT_MC &&
 		    m->phase_temp0_mc > TOASTER_AMBIENT_MC)
 			next = m->phase_t0_ns +
-			       ceil_div64((int64_t)(m->phase_temp0_mc - target) * NS_PER_S,
+			       toaster_ceil_div((int64_t)(m->phase_temp0_mc - target) * TOASTER_MODEL_NS_PER_S,
 					  TOASTER_COOL_RATE_MC);
 		break;
 	}
@@ -186,27 +188,31 @@ void toaster_model_init(struct toaster_model *m, double scale, int64_t now_ns)
 
 unsigned int toaster_model_advance(struct toaster_model *m, int64_t now_ns)
 {
-	int64_t ev;
+	int64_t ev, t;
 
 	/*
 	 * One event at a time, so a late wake-up still reports each phase
 	 * change at its own instant (toasts counted, temperatures right).
 	 */
 	for (;;) {
-		ev = next_event_dev(m);
-		if (ev == TOASTER_MODEL_NEVER || wall_of_dev(m, ev) > now_ns)
+		ev = toaster_next_event_dev(m);
+		if (ev == TOASTER_MODEL_NEVER || toaster_wall_of_dev(m, ev) > now_ns)
 			break;
-		step_to(m, ev);
+		toaster_step_to(m, ev);
 	}
-	step_to(m, dev_of_wall(m, now_ns));
+	t = toaster_dev_of_wall(m, now_ns);
+	/* nor early: rounded up, the conversion may reach an event ahead */
+	if (ev != TOASTER_MODEL_NEVER && t >= ev)
+		t = ev - 1;
+	toaster_step_to(m, t);
 	return m->events;
 }
 
 int64_t toaster_model_next_deadline(const struct toaster_model *m)
 {
-	int64_t ev = next_event_dev(m);
+	int64_t ev = toaster_next_event_dev(m);
 
-	return ev == TOASTER_MODEL_NEVER ? ev : wall_of_dev(m, ev);
+	return ev == TOASTER_MODEL_NEVER ? ev : toaster_wall_of_dev(m, ev);
 }
 
 unsigned int toaster_model_take_events(struct toaster_model *m)
@@ -225,7 +231,7 @@ int toaster_model_set_darkness(struct toaster_model *m, int64_t now_ns,
 		return -EINVAL;
 	if (m->darkness != darkness) {
 		m->darkness = (uint8_t)darkness;
-		raise_event(m, TOASTER_MODEL_EV_SETTINGS);
+		toaster_raise(m, TOASTER_MODEL_EV_SETTINGS);
 	}
 	return 0;
 }
@@ -245,12 +251,12 @@ int toaster_model_toast(struct toaster_model *m, int64_t now_ns,
 	/* the knob turns with the request, so the status shows what cooks */
 	if (darkness != 0 && darkness != m->darkness) {
 		m->darkness = (uint8_t)darkness;
-		raise_event(m, TOASTER_MODEL_EV_SETTINGS);
+		toaster_raise(m, TOASTER_MODEL_EV_SETTINGS);
 	}
 	m->toast_darkness = m->darkness;
-	new_phase(m, TOASTER_STATE_HEATING);
+	toaster_new_phase(m, TOASTER_STATE_HEATING);
 	m->phase_end_ns = m->dev_now_ns +
-		ceil_div64((int64_t)(TOASTER_TOAST_MC - m->temp_mc) * NS_PER_S,
+		toaster_ceil_div((int64_t)(TOASTER_TOAST_MC - m->temp_mc) * TOASTER_MODEL_NS_PER_S,
 			   TOASTER_HEAT_RATE_MC);
 	return 0;
 }
@@ -259,11 +265,25 @@ int toaster_model_cancel(struct toaster_model *m, int64_t now_ns)
 {
 	toaster_model_advance(m, now_ns);
 	if (toaster_state_is_busy(m->state)) {
-		new_phase(m, TOASTER_STATE_CANCELLED);
+		toaster_new_phase(m, TOASTER_STATE_CANCELLED);
 	} else if (m->state == TOASTER_STATE_FAULT) {
 		/* still cooling on the same line: only the label changes */
 		m->state = TOASTER_STATE_IDLE;
-		raise_event(m, TOASTER_MODEL_EV_STATE);
+		toaster_raise(m, TOASTER_MODEL_EV_STATE);
+	}
+	return 0;
+}
+
+/* A setting that is on (1) or off (0). */
+static int toaster_set_flag(struct toaster_model *m, int64_t now_ns,
+			    bool *flag, unsigned int on)
+{
+	toaster_model_advance(m, now_ns);
+	if (on > 1)
+		return -EINVAL;
+	if (*flag != (on == 1)) {
+		*flag = on == 1;
+		toaster_raise(m, TOASTER_MODEL_EV_SETTINGS);
 	}
 	return 0;
 }
@@ -271,36 +291,26 @@ int toaster_model_cancel(struct toaster_model *m, int64_t now_ns)
 int toaster_model_set_lock(struct toaster_model *m, int64_t now_ns,
 			   unsigned int on)
 {
-	toaster_model_advance(m, now_ns);
-	if (on > 1)
-		return -EINVAL;
-	if (m->locked != (on == 1)) {
-		m->locked = on == 1;
-		raise_event(m, TOASTER_MODEL_EV_SETTINGS);
-	}
-	return 0;
+	return toaster_set_flag(m, now_ns, &m->locked, on);
 }
 
 int toaster_model_set_loopback(struct toaster_model *m, int64_t now_ns,
 			       unsigned int on)
 {
-	toaster_model_advance(m, now_ns);
-	if (on > 1)
-		return -EINVAL;
-	if (m->loopback != (on == 1)) {
-		m->loopback = on == 1;
-		raise_event(m, TOASTER_MODEL_EV_SETTINGS);
-	}
-	return 0;
+	return toaster_set_flag(m, now_ns, &m->loopback, on);
 }
 
 void toaster_model_fault(struct toaster_model *m, int64_t now_ns)
 {
+	bool again;
+
 	toaster_model_advance(m, now_ns);
 	m->errors++;
-	new_phase(m, TOASTER_STATE_FAULT);
-	/* errors changed even if the state did not */
-	raise_event(m, TOASTER_MODEL_EV_STATE);
+	again = m->state == TOASTER_STATE_FAULT;
+	toaster_new_phase(m, TOASTER_STATE_FAULT);
+	/* errors changed even if the state did not: news once, either way */
+	if (again)
+		toaster_raise(m, TOASTER_MODEL_EV_STATE);
 }
 
 void toaster_model_status(const struct toaster_model *m, uint8_t event,
@@ -313,7 +323,7 @@ void toaster_model_status(const struct toaster_model *m, uint8_t event,
 
 	if (m->state == TOASTER_STATE_HEATING)
 		rem_dev = m->phase_end_ns - m->dev_now_ns +
-			  toast_duration_ns(m->toast_darkness);
+			  toaster_toast_ns(m->toast_darkness);
 	else if (m->state == TOASTER_STATE_TOASTING)
 		rem_dev = m->phase_end_ns - m->dev_now_ns;
 	if (rem_dev > 0) {

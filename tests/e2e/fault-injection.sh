@@ -10,6 +10,7 @@
 set -euo pipefail
 . "$(dirname "$0")/../lib.sh"
 
+toaster_stress_kernel
 [ -p "$TOASTER_GADGET_CTL" ] || { echo "no control FIFO at $TOASTER_GADGET_CTL: toaster-gadget runs without --control"; exit 4; }
 args=(--stride "$(toaster_stress_size 4 1)")
 kmemleak=$(toaster_stress_size "" --kmemleak)

@@ -7,6 +7,7 @@
 set -euo pipefail
 . "$(dirname "$0")/../lib.sh"
 
+toaster_stress_kernel
 [ -p "$TOASTER_GADGET_CTL" ] || { echo "no control FIFO at $TOASTER_GADGET_CTL: toaster-gadget runs without --control"; exit 4; }
 args=(--ops "$(toaster_stress_size 2000 100000)" --threads 4)
 [ -z "${TOASTER_FUZZ_SEED:-}" ] || args+=(--seed "$TOASTER_FUZZ_SEED")

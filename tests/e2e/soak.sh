@@ -14,6 +14,7 @@ gadgets=/sys/kernel/config/usb_gadget
 
 skip() { echo "SKIP: $*"; exit 4; }
 
+toaster_stress_kernel
 [ -p "$TOASTER_GADGET_CTL" ] || skip "no control FIFO at $TOASTER_GADGET_CTL: toaster-gadget runs without --control"
 [ -d "$gadgets" ] || skip "no configfs gadgets at $gadgets (libcomposite, configfs)"
 (($(free_udcs) > 0)) || skip "no free USB device controller for a second toaster (dummy_hcd num=2)"

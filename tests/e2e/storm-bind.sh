@@ -10,6 +10,7 @@ set -euo pipefail
 . "$(dirname "$0")/../../scripts/lib.sh"
 . "$(dirname "$0")/../lib.sh"
 
+toaster_stress_kernel
 [ -p "$TOASTER_GADGET_CTL" ] || { echo "no control FIFO at $TOASTER_GADGET_CTL: toaster-gadget runs without --control"; exit 4; }
 cycles=$(toaster_stress_size 5 100)
 # The module toaster-stack loaded, to load again; none on a dev box.

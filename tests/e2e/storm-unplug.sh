@@ -8,6 +8,7 @@
 set -euo pipefail
 . "$(dirname "$0")/../lib.sh"
 
+toaster_stress_kernel
 [ -p "$TOASTER_GADGET_CTL" ] || { echo "no control FIFO at $TOASTER_GADGET_CTL: toaster-gadget runs without --control"; exit 4; }
 cycles=$(toaster_stress_size 20 1000)
 exec "$TOASTER_BIN/toaster_storm" "unplug:$cycles"

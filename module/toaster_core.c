@@ -1358,15 +1358,26 @@ static void toaster_fill_status(struct toaster *dev,
 	status->errors = snap.errors;
 }
 
-/* The ioctls that change the toaster, and so need a file open for writing. */
-static bool toaster_ioctl_writes(unsigned int cmd)
+/*
+ * ENOTTY for a number that is not ours, whatever the file; EBADF for one
+ * that changes something, on a file opened read-only, as write() would be.
+ */
+static int toaster_ioctl_check(struct file *file, unsigned int cmd)
 {
 	switch (cmd) {
 	case TOASTER_IOC_GET_INFO:
 	case TOASTER_IOC_GET_STATUS:
-		return false;
+		return 0;
+	case TOASTER_IOC_TOAST:
+	case TOASTER_IOC_CANCEL:
+	case TOASTER_IOC_SET_LOCK:
+	case TOASTER_IOC_SET_DARKNESS:
+	case TOASTER_IOC_BURN:
+	case TOASTER_IOC_LOOPBACK:
+	case TOASTER_IOC_SET_LOOPBACK:
+		return file->f_mode & FMODE_WRITE ? 0 : -EBADF;
 	default:
-		return true;
+		return -ENOTTY;
 	}
 }
 
@@ -1386,11 +1397,9 @@ static long toaster_ioctl(struct file *file, unsigned int cmd,
 	u32 value;
 	int ret;
 
-	if (_IOC_TYPE(cmd) != TOASTER_IOC_MAGIC)
-		return -ENOTTY;
-	/* As write() would be refused on a file opened read-only. */
-	if (toaster_ioctl_writes(cmd) && !(file->f_mode & FMODE_WRITE))
-		return -EBADF;
+	ret = toaster_ioctl_check(file, cmd);
+	if (ret)
+		return ret;
 	if (READ_ONCE(dev->disconnected))
 		return -ENODEV;
 	if (cmd != TOASTER_IOC_GET_INFO) {

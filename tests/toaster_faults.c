@@ -158,8 +158,12 @@ static bool tf_notifications_flow(struct ts_why *why)
 {
 	struct ts_why gw;
 	bool ok;
-	int fd = tf_open(O_RDWR);
+	int fd;
 
+	/* A fault in usbcore's resume re-enumerates the toaster: wait for it. */
+	if (!ts_wait_node(&toaster, true, 30000))
+		return ts_fail(why, "%s not back within 30 s", toaster.dev);
+	fd = tf_open(O_RDWR);
 	if (fd < 0)
 		return ts_fail(why, "open: %s", strerror(errno));
 	if (ts_gadget(&toaster, "overheat", &gw)) {

@@ -269,7 +269,8 @@ static bool tk_restore(struct tk_toaster *k, struct ts_why *why)
 
 	if (ts_gadget(&k->t, "clear", why) || ts_gadget(&k->t, "plug", why))
 		return false;
-	while (ts_node_of(k->intf, k->dev, sizeof(k->dev))) {
+	/* sysfs has the node's name before devtmpfs has the node. */
+	while (ts_node_of(k->intf, k->dev, sizeof(k->dev)) || access(k->dev, F_OK)) {
 		if (toaster_now_ms() > end)
 			return ts_fail(why, "%s: no node 30 s after the soak", k->intf);
 		toaster_sleep_ms(20);

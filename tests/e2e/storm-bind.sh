@@ -4,7 +4,7 @@
 # CONNECT) while callers are blocked and a toast runs, and toaster.ko
 # unloaded (refused while files are open) and loaded again.  Afterwards
 # runtime PM must still autosuspend the toaster.  toaster_storm does it.
-# CI: 5 cycles of each; TOASTER_STRESS=full: 100.
+# CI: 3 cycles of each; TOASTER_STRESS=full: 100.
 set -euo pipefail
 # shellcheck source=../../scripts/lib.sh
 . "$(dirname "$0")/../../scripts/lib.sh"
@@ -12,7 +12,7 @@ set -euo pipefail
 
 toaster_stress_kernel
 [ -p "$TOASTER_GADGET_CTL" ] || { echo "no control FIFO at $TOASTER_GADGET_CTL: toaster-gadget runs without --control"; exit 4; }
-cycles=$(toaster_stress_size 5 100)
+cycles=$(toaster_stress_size 3 100)
 # The module toaster-stack loaded, to load again; none on a dev box.
 args=()
 ko=${TOASTER_MODULE:-}

@@ -2,7 +2,7 @@
 #
 #   make               toaster.ko against KDIR, the emulator and the tools
 #   make check         install what is missing, build, run every test
-#   make stress        the tests make check runs at CI size, at full size
+#   make stress        the suites make check runs at CI size, at full size
 #   make demo          install what is missing, show the toaster working in a VM
 #   make lint          checkpatch, W=1 + sparse on every kernel, shellcheck
 #   make bench         the stack's costs beside the bus's ceiling, in a VM on
@@ -184,7 +184,7 @@ check:
 	scripts/deps
 	scripts/check
 
-# Longer than make check: each hostile device many times (scripts/stress).
+# make check's hostile devices and stress suites at full size (scripts/stress).
 stress:
 	scripts/deps
 	scripts/stress

@@ -785,6 +785,29 @@ static void toaster_set_status(struct toaster *dev,
 	toaster_apply(dev, &take);
 }
 
+/*
+ * A submission of the interrupt URB that failed.  -EPERM is the poison of
+ * disconnect, suspend or reset, and -ENODEV the device gone: both meant.
+ * -ENOMEM passes, so int_work tries again (toaster_int_stop() cancels it);
+ * anything else leaves the status as it is until the next resume.
+ */
+static void toaster_int_failed(struct toaster *dev, int ret)
+{
+	if (!ret || ret == -EPERM || ret == -ENODEV)
+		return;
+	if (ret == -ENOMEM) {
+		dev_warn_ratelimited(&dev->intf->dev,
+				     "cannot submit interrupt IN: %d, trying again\n",
+				     ret);
+		schedule_delayed_work(&dev->int_work,
+				      msecs_to_jiffies(TOASTER_INT_BACKOFF_MAX_MS));
+		return;
+	}
+	dev_err(&dev->intf->dev,
+		"cannot resubmit interrupt IN: %d, status is no longer updated\n",
+		ret);
+}
+
 /* The decisions are toaster_int_receive()'s, which KUnit tests. */
 static void toaster_int_complete(struct urb *urb)
 {
@@ -821,11 +844,7 @@ static void toaster_int_complete(struct urb *urb)
 	switch (action) {
 	case TOASTER_INT_RESUBMIT:
 		ret = toaster_submit_urb(urb, GFP_ATOMIC);
-		/* -EPERM: poisoned by disconnect, which is what we want. */
-		if (ret && ret != -EPERM && ret != -ENODEV)
-			dev_err(&dev->intf->dev,
-				"cannot resubmit interrupt IN: %d, status is no longer updated\n",
-				ret);
+		toaster_int_failed(dev, ret);
 		break;
 	case TOASTER_INT_CLEAR_HALT:
 		set_bit(TOASTER_INT_HALTED, &dev->pending);
@@ -858,10 +877,7 @@ static void toaster_int_work(struct work_struct *work)
 		}
 	}
 	ret = toaster_submit_urb(dev->int_urb, GFP_KERNEL);
-	if (ret && ret != -EPERM && ret != -ENODEV)
-		dev_err(&dev->intf->dev,
-			"cannot resubmit interrupt IN: %d, status is no longer updated\n",
-			ret);
+	toaster_int_failed(dev, ret);
 }
 
 static int toaster_int_start(struct toaster *dev, gfp_t gfp)
@@ -1410,15 +1426,26 @@ static void toaster_fill_status(struct toaster *dev,
 	status->errors = snap.errors;
 }
 
-/* The ioctls that change the toaster, and so need a file open for writing. */
-static bool toaster_ioctl_writes(unsigned int cmd)
+/*
+ * ENOTTY for a number that is not ours, whatever the file; EBADF for one
+ * that changes something, on a file opened read-only, as write() would be.
+ */
+static int toaster_ioctl_check(struct file *file, unsigned int cmd)
 {
 	switch (cmd) {
 	case TOASTER_IOC_GET_INFO:
 	case TOASTER_IOC_GET_STATUS:
-		return false;
+		return 0;
+	case TOASTER_IOC_TOAST:
+	case TOASTER_IOC_CANCEL:
+	case TOASTER_IOC_SET_LOCK:
+	case TOASTER_IOC_SET_DARKNESS:
+	case TOASTER_IOC_BURN:
+	case TOASTER_IOC_LOOPBACK:
+	case TOASTER_IOC_SET_LOOPBACK:
+		return file->f_mode & FMODE_WRITE ? 0 : -EBADF;
 	default:
-		return true;
+		return -ENOTTY;
 	}
 }
 
@@ -1438,11 +1465,9 @@ static long toaster_ioctl(struct file *file, unsigned int cmd,
 	u32 value;
 	int ret;
 
-	if (_IOC_TYPE(cmd) != TOASTER_IOC_MAGIC)
-		return -ENOTTY;
-	/* As write() would be refused on a file opened read-only. */
-	if (toaster_ioctl_writes(cmd) && !(file->f_mode & FMODE_WRITE))
-		return -EBADF;
+	ret = toaster_ioctl_check(file, cmd);
+	if (ret)
+		return ret;
 	if (READ_ONCE(dev->disconnected))
 		return -ENODEV;
 	if (cmd != TOASTER_IOC_GET_INFO) {
@@ -1853,10 +1878,13 @@ static int toaster_resume_io(struct toaster *dev)
 {
 	int ret;
 
+	/* Awake all the same: int_work tries the interrupt URB again. */
 	ret = toaster_int_restart(dev);
-	if (!ret)
-		queue_work(system_freezable_wq, &dev->refresh_work);
-	return ret;
+	toaster_int_failed(dev, ret);
+	if (ret && ret != -ENOMEM)
+		return ret;
+	queue_work(system_freezable_wq, &dev->refresh_work);
+	return 0;
 }
 
 static int toaster_resume(struct usb_interface *intf)

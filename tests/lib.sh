@@ -219,3 +219,36 @@ stop_firmware() {
 	fi
 	return "$(<"$dir/$1.status")"
 }
+
+# How many USB device controllers have no gadget bound: room for a
+# second toaster (scripts/toaster-stack loads dummy_hcd num=2).
+free_udcs() {
+	local udc free=0
+	for udc in /sys/class/udc/*; do
+		[ -e "$udc" ] && [ -z "$(<"$udc/function")" ] && free=$((free + 1))
+	done
+	echo "$free"
+}
+
+# The stress suites run where the bug catchers are: on the debug kernels
+# (KASAN, lockdep, UBSAN, kmemleak, fail-nth), or on a dev box with no
+# TOASTER_KERNEL.  On the stock kernels make check skips them, which keeps
+# its four guests within their time; TOASTER_STRESS=full runs them anywhere.
+toaster_stress_kernel() {
+	case ${TOASTER_STRESS:-ci}/${TOASTER_KERNEL:-} in
+	full/* | */ | */debug*) return 0 ;;
+	esac
+	echo "SKIP: the stress suites run on the debug kernel, not $TOASTER_KERNEL"
+	exit 4
+}
+
+# The size of a stress suite (tests/e2e/storm-*.sh, faults, fuzz, soak):
+# CI's, the first argument, unless TOASTER_STRESS=full (`make stress`)
+# asks for the full one, the second.  The one place the variable is read.
+toaster_stress_size() {
+	case ${TOASTER_STRESS:-ci} in
+	ci) echo "$1" ;;
+	full) echo "$2" ;;
+	*) fail "TOASTER_STRESS is 'ci' or 'full', not '$TOASTER_STRESS'" ;;
+	esac
+}

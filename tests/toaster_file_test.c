@@ -163,6 +163,9 @@ TEST(read_only_file_changes_nothing)
 	EXPECT_EQ(-1, ioctl(fd, TOASTER_IOC_LOOPBACK, &ub));
 	EXPECT_EQ(EBADF, errno);
 	EXPECT_EQ(-EBADF, toaster_command(fd, "toast"));
+	/* A number that is not ours is ENOTTY, on any file (toaster_fuzz). */
+	EXPECT_EQ(-1, ioctl(fd, _IOW(TOASTER_IOC_MAGIC, 0x7f, __u32), data));
+	EXPECT_EQ(ENOTTY, errno);
 	/* Reading it is what it is for. */
 	EXPECT_EQ(0, ioctl(fd, TOASTER_IOC_GET_STATUS, &after));
 	EXPECT_EQ(before.state, after.state);

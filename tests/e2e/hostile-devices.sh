@@ -6,8 +6,8 @@
 # with noise; interrupt floods and babble; bulk echoes that lie; unplugs
 # in the middle of each request.  Each must be refused in probe with one
 # clear line in the kernel log, or bound and still correct; its outcome
-# is in its KTAP result line.  TOASTER_HOSTILE_SIZE=stress (make stress)
-# plays each several times and unplugs at random points.
+# is in its KTAP result line.  At full size (TOASTER_STRESS=full, make
+# stress) it plays each several times and unplugs at random points.
 # Skips where the kernel has no Raw Gadget (Debian's stock kernels do
 # not): this is the debug kernel's test.
 set -euo pipefail
@@ -33,4 +33,4 @@ cleanup() {
 }
 trap cleanup EXIT
 
-"$prog"
+TOASTER_HOSTILE_SIZE=${TOASTER_HOSTILE_SIZE:-$(toaster_stress_size ci stress)} "$prog"

@@ -29,11 +29,7 @@ skip() { echo "SKIP: $*"; exit 4; }
 [ -e "$dev0" ] || fail "$dev0 is missing before the test"
 [ -p "$ctl0" ] || skip "no control FIFO at $ctl0: toaster-gadget runs without --control"
 [ -d "$gadgets" ] || skip "no configfs gadgets at $gadgets (libcomposite, configfs)"
-free=0
-for udc in /sys/class/udc/*; do
-	[ -e "$udc" ] && [ -z "$(<"$udc/function")" ] && free=$((free + 1))
-done
-((free > 0)) || skip "no free USB device controller for a second toaster (dummy_hcd num=2)"
+(($(free_udcs) > 0)) || skip "no free USB device controller for a second toaster (dummy_hcd num=2)"
 [ ! -e "$dev1" ] || fail "$dev1 exists before the test: another toaster is plugged in"
 serial0=$(<"/sys/class/usbmisc/toaster0/device/serial")
 [ "$serial0" != "$serial1" ] || fail "toaster0 already has the serial $serial1"

@@ -26,62 +26,10 @@
 #include "toaster_clock.h"
 #include "toaster_ioctl.h"
 #include "toaster_proto.h"
-
-static const char *toaster_dev = "/dev/toaster0";
-static const char *toaster_control = "/run/toaster-stack/gadget.ctl";
-static char toaster_sysfs[256];
+#include "toaster_selftest.h"
 
 #define TOASTER_TIMEOUT_PARAM	"/sys/module/toaster/parameters/io_timeout_ms"
 #define TOASTER_TRACING		"/sys/kernel/tracing"
-
-__attribute__((constructor))
-static void toaster_paths(void)
-{
-	const char *dev = getenv("TOASTER_DEV");
-	const char *ctl = getenv("TOASTER_GADGET_CTL");
-	const char *name;
-
-	if (dev && *dev)
-		toaster_dev = dev;
-	if (ctl && *ctl)
-		toaster_control = ctl;
-
-	name = strrchr(toaster_dev, '/');
-	snprintf(toaster_sysfs, sizeof(toaster_sysfs), "/sys/class/usbmisc/%s/device",
-		 name ? name + 1 : toaster_dev);
-}
-
-/* Tells the firmware what to do; it appends "ok CMD" to CTL.ack when done. */
-static int toaster_gadget_control(const char *cmd)
-{
-	char ack[PATH_MAX], want[128], line[256];
-	int i, fd;
-
-	snprintf(ack, sizeof(ack), "%s.ack", toaster_control);
-	snprintf(want, sizeof(want), "ok %s\n", cmd);
-	if (truncate(ack, 0))
-		return -errno;
-	fd = open(toaster_control, O_WRONLY);
-	if (fd < 0)
-		return -errno;
-	dprintf(fd, "%s\n", cmd);
-	close(fd);
-	for (i = 0; i < 100; i++) {
-		FILE *f = fopen(ack, "r");
-
-		if (f) {
-			while (fgets(line, sizeof(line), f)) {
-				if (!strcmp(line, want)) {
-					fclose(f);
-					return 0;
-				}
-			}
-			fclose(f);
-		}
-		toaster_sleep_ms(100);
-	}
-	return -ETIMEDOUT;
-}
 
 static int toaster_write_file(const char *path, const char *text)
 {
@@ -276,7 +224,7 @@ TEST(toast_in_fault_is_refused_unsent)
 	struct toaster_status st;
 	int fd, i;
 
-	if (access(toaster_control, W_OK))
+	if (access(toaster_ctl_fifo, W_OK))
 		SKIP(return, "no control FIFO for the toaster's firmware");
 	if (access(enable, W_OK))
 		SKIP(return, "no toaster tracepoints");
@@ -327,7 +275,7 @@ TEST(io_timeout_ms_takes_sane_values_only)
 /* The toaster's USB device's runtime PM attribute NAME. */
 static const char *toaster_power(const char *name, char *buf, size_t size)
 {
-	snprintf(buf, size, "%s/../power/%s", toaster_sysfs, name);
+	snprintf(buf, size, "%s../power/%s", toaster_sysfs, name);
 	return buf;
 }
 
@@ -337,7 +285,7 @@ TEST(open_does_not_wait_on_a_hung_toaster)
 	int64_t start, took;
 	int fd, i;
 
-	if (access(toaster_control, W_OK))
+	if (access(toaster_ctl_fifo, W_OK))
 		SKIP(return, "no control FIFO for the toaster's firmware");
 	ASSERT_EQ(0, toaster_write_file(toaster_power("autosuspend_delay_ms", path,
 						      sizeof(path)), "100"));

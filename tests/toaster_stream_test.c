@@ -28,56 +28,7 @@
 #include "toaster_clock.h"
 #include "toaster_ioctl.h"
 #include "toaster_proto.h"
-
-static const char *toaster_dev = "/dev/toaster0";
-static const char *toaster_control = "/run/toaster-stack/gadget.ctl";
-
-__attribute__((constructor))
-static void toaster_paths(void)
-{
-	const char *dev = getenv("TOASTER_DEV");
-	const char *ctl = getenv("TOASTER_GADGET_CTL");
-
-	if (dev && *dev)
-		toaster_dev = dev;
-	if (ctl && *ctl)
-		toaster_control = ctl;
-}
-
-/*
- * Tells the firmware what to do and waits for it to say it has: it
- * appends "ok CMD" to CTL.ack.
- */
-static int toaster_gadget_control(const char *cmd)
-{
-	char ack[256], want[128], line[256];
-	int i, fd;
-
-	snprintf(ack, sizeof(ack), "%s.ack", toaster_control);
-	snprintf(want, sizeof(want), "ok %s\n", cmd);
-	if (truncate(ack, 0))
-		return -errno;
-	fd = open(toaster_control, O_WRONLY);
-	if (fd < 0)
-		return -errno;
-	dprintf(fd, "%s\n", cmd);
-	close(fd);
-	for (i = 0; i < 100; i++) {
-		FILE *f = fopen(ack, "r");
-
-		if (f) {
-			while (fgets(line, sizeof(line), f)) {
-				if (!strcmp(line, want)) {
-					fclose(f);
-					return 0;
-				}
-			}
-			fclose(f);
-		}
-		toaster_sleep_ms(100);
-	}
-	return -ETIMEDOUT;
-}
+#include "toaster_selftest.h"
 
 static bool toaster_wait_node(bool present, int seconds)
 {
@@ -286,7 +237,7 @@ FIXTURE(cut) {
 
 FIXTURE_SETUP(cut)
 {
-	if (access(toaster_control, W_OK))
+	if (access(toaster_ctl_fifo, W_OK))
 		SKIP(return, "no control FIFO for the toaster's firmware");
 	self->fd = open(toaster_dev, O_RDWR);
 	ASSERT_LE(0, self->fd);

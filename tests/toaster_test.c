@@ -26,44 +26,9 @@
 
 #include "kselftest_harness.h"
 #include "toaster_clock.h"
-#include "toaster_control.h"
 #include "toaster_ioctl.h"
 #include "toaster_proto.h"
-
-/*
- * The toaster under test and its firmware's control FIFO: the stack's
- * unless TOASTER_DEV and TOASTER_GADGET_CTL say otherwise (the names
- * tests/lib.sh uses), e.g. /dev/toaster1 and the FIFO of the firmware
- * behind it.  Its sysfs directory follows from the node's name.
- */
-#define TOASTER_DEV_DEFAULT	"/dev/toaster0"
-#define TOASTER_CONTROL_DEFAULT	"/run/toaster-stack/gadget.ctl"
-
-static const char *toaster_dev = TOASTER_DEV_DEFAULT;
-static const char *toaster_ctl_fifo = TOASTER_CONTROL_DEFAULT;
-static char toaster_sysfs[256];
-
-/* Before the harness forks the first case, so every case sees the same. */
-__attribute__((constructor))
-static void toaster_paths(void)
-{
-	const char *dev = getenv("TOASTER_DEV");
-	const char *ctl = getenv("TOASTER_GADGET_CTL");
-	const char *name;
-
-	/* empty is unset, as ${VAR:-default} has it in tests/lib.sh */
-	if (dev && *dev)
-		toaster_dev = dev;
-	if (ctl && *ctl)
-		toaster_ctl_fifo = ctl;
-	name = strrchr(toaster_dev, '/');
-	name = name ? name + 1 : toaster_dev;
-	if (snprintf(toaster_sysfs, sizeof(toaster_sysfs),
-		     "/sys/class/usbmisc/%s/device/", name) >= (int)sizeof(toaster_sysfs)) {
-		fprintf(stderr, "toaster_test: TOASTER_DEV too long\n");
-		exit(KSFT_FAIL);
-	}
-}
+#include "toaster_selftest.h"
 
 static int toaster_open(int flags)
 {
@@ -117,24 +82,6 @@ static int toaster_sysfs_write(const char *name, const char *value)
 	n = write(fd, value, strlen(value));
 	close(fd);
 	return n < 0 ? -errno : 0;
-}
-
-/*
- * Tells the emulated toaster's firmware what to do (unplug, plug, fault
- * ...) and waits until it has: TOASTER_CONTROL_OK, or what went wrong,
- * which is also logged.
- */
-static enum toaster_control_result toaster_gadget_control(const char *cmd)
-{
-	enum toaster_control_result rc;
-	char reply[256], why[512];
-
-	rc = toaster_control_send(toaster_ctl_fifo, cmd, TOASTER_CONTROL_TIMEOUT_MS,
-				  reply, sizeof(reply));
-	if (rc != TOASTER_CONTROL_OK)
-		fprintf(stderr, "# %s\n", toaster_control_describe(rc, toaster_ctl_fifo, cmd,
-								   reply, why, sizeof(why)));
-	return rc;
 }
 
 static bool toaster_wait_node(bool present, int seconds)

@@ -177,6 +177,21 @@ static size_t toaster_ep0_recover(struct toaster_gadget *g,
 	if (got < 0)
 		toaster_err("ep0: reading the new request: %s", strerror(errno));
 
+	/*
+	 * Nothing was in hand (the write found no SETUP state, nor did the
+	 * read): the POLLHUP was gadgetfs's own.  Its ep0_read() queues an
+	 * ACK's status stage and only then, with its lock taken back, leaves
+	 * the SETUP state; the host's next SETUP, arriving in between, sets
+	 * setup_abort as if the host had given up.  It gave up on nothing,
+	 * and that next request is an event like any other: no blind answer.
+	 */
+	if (err == EINVAL) {
+		g->ep0_hung = NULL;
+		snprintf(gfs->ep0_note, sizeof(gfs->ep0_note),
+			 "POLLHUP with no request in hand: the last answer raced the next SETUP");
+		return got > 0 ? (size_t)got / sizeof(*ev) : 0;
+	}
+
 	g->ep0_blind = true;
 	gfs->ep0_blind_out = err != 0;
 	if (err == EL2HLT)

@@ -61,8 +61,7 @@ static void toasterctl_usage(FILE *f)
 		"  -n, --no-wait     toast: do not wait for the toast\n"
 		"  -h, --help        this text\n"
 		"\n"
-		"toast, cancel and lock/unlock use the ioctls; darkness writes the text\n"
-		"command \"darkness N\", as the driver has no ioctl for it.\n"
+		"Every command is an ioctl of <toaster_ioctl.h>.\n"
 		"\n"
 		"exit status:\n"
 		"  0    success (toast: it popped, done)\n"
@@ -419,9 +418,8 @@ static int toasterctl_cmd_toast(int fd, const char *dev, const struct toasterctl
 
 static int toasterctl_cmd_simple(int fd, const char *dev, const struct toasterctl_args *args)
 {
-	char text[32];
 	uint32_t v;
-	int ret = 0, n;
+	int ret = 0;
 
 	switch (args->cmd) {
 	case TOASTERCTL_CMD_CANCEL:
@@ -433,10 +431,8 @@ static int toasterctl_cmd_simple(int fd, const char *dev, const struct toasterct
 		ret = ioctl(fd, TOASTER_IOC_SET_LOCK, &v);
 		break;
 	case TOASTERCTL_CMD_DARKNESS:
-		/* The text command: the ioctl ABI has no darkness request. */
-		n = snprintf(text, sizeof(text), "darkness %u\n", args->darkness);
-		if (write(fd, text, (size_t)n) != n)
-			ret = -1;
+		v = args->darkness;
+		ret = ioctl(fd, TOASTER_IOC_SET_DARKNESS, &v);
 		break;
 	default:
 		errno = EINVAL;

@@ -115,6 +115,9 @@ static void *ts_caller_main(void *arg)
 				/* News: read it, and wait for the next. */
 				if (pread(c->fd, buf, sizeof(buf), 0) > 0)
 					continue;
+				/* The cut came between the two: the next poll says so. */
+				if (errno == ENODEV || errno == EIO)
+					continue;
 				snprintf(c->what, sizeof(c->what),
 					 "the read after POLLIN failed: %s", strerror(errno));
 				break;

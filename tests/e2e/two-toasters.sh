@@ -11,7 +11,7 @@
 # configfs.
 # A minute on each kernel; what it adds to the others' tests (FunctionFS,
 # two controllers) is seen on Debian's kernel and under the sanitizers.
-# kernels: debug 6.12
+# kernels: debug debug-rt 6.12
 set -euo pipefail
 . "$(dirname "$0")/../lib.sh"
 

@@ -211,26 +211,6 @@ static int ubench_stream_alloc(struct ubench_stream *st)
 	return 0;
 }
 
-static int ubench_transfer_rc(const struct libusb_transfer *x)
-{
-	switch (x->status) {
-	case LIBUSB_TRANSFER_COMPLETED:
-		return 0;
-	case LIBUSB_TRANSFER_TIMED_OUT:
-		return LIBUSB_ERROR_TIMEOUT;
-	case LIBUSB_TRANSFER_STALL:
-		return LIBUSB_ERROR_PIPE;
-	case LIBUSB_TRANSFER_NO_DEVICE:
-		return LIBUSB_ERROR_NO_DEVICE;
-	case LIBUSB_TRANSFER_OVERFLOW:
-		return LIBUSB_ERROR_OVERFLOW;
-	case LIBUSB_TRANSFER_CANCELLED:
-		return LIBUSB_ERROR_INTERRUPTED;
-	default:
-		return LIBUSB_ERROR_IO;
-	}
-}
-
 /* The next transfer into slot s: the pattern filled, IN first, then OUT. */
 static int ubench_submit(struct ubench_stream *st, struct ubench_slot *s)
 {
@@ -254,11 +234,11 @@ static int ubench_submit(struct ubench_stream *st, struct ubench_slot *s)
 /* What the slot's transfers did: 0, a libusb error, or 1 for a wrong echo. */
 static int ubench_finish(struct ubench_stream *st, struct ubench_slot *s)
 {
-	int rc = ubench_transfer_rc(s->xfer[0]);
+	int rc = toaster_usb_transfer_rc(s->xfer[0]);
 	size_t at;
 
 	if (!rc && st->loopback)
-		rc = ubench_transfer_rc(s->xfer[1]);
+		rc = toaster_usb_transfer_rc(s->xfer[1]);
 	if (rc)
 		return ubench_libusb_fail(st->loopback ? "loopback" : "burn", rc);
 	if ((size_t)s->xfer[0]->actual_length != st->size)

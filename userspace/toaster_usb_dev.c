@@ -396,7 +396,7 @@ int toaster_usb_drain_bulk_in(struct toaster_usb *t)
 	return total;
 }
 
-static int toaster_usb_transfer_rc(const struct libusb_transfer *x)
+int toaster_usb_transfer_rc(const struct libusb_transfer *x)
 {
 	switch (x->status) {
 	case LIBUSB_TRANSFER_COMPLETED:

@@ -77,6 +77,9 @@ void toaster_usb_close(struct toaster_usb *t);
 /* An enum toaster_exit for a libusb error code. */
 int toaster_usb_exit_code(int rc);
 
+/* A finished asynchronous transfer's status as a LIBUSB_ERROR_* code (0: done). */
+int toaster_usb_transfer_rc(const struct libusb_transfer *x);
+
 /*
  * A vendor request with any direction and recipient, for the conformance
  * checks: returns bytes transferred or a libusb error.

@@ -18,8 +18,10 @@
  * none) a ZLP after them, so that the echo ends as the transfer did.  No
  * ZLP of our own.
  *
- * Why one request at a time on each endpoint, not a queue of them through
- * kernel AIO: on gadgetfs a queued AIO request cannot be taken back.
+ * These are the workers for gadgetfs; FunctionFS's keep a queue of
+ * requests (bulk_queued.c) with this file's bookkeeping.  Why one request
+ * at a time on each endpoint here, not a queue of them through kernel
+ * AIO: on gadgetfs a queued AIO request cannot be taken back.
  * io_cancel() calls ep_aio_cancel() under the AIO context's ctx_lock;
  * dummy_udc's dequeue gives the request back at once, and gadgetfs
  * completes a write, or a read with no data, right there (ep_aio_complete()
@@ -47,7 +49,7 @@
 #include <unistd.h>
 
 #include "toaster_clock.h"
-#include "firmware.h"
+#include "bulk.h"
 
 _Static_assert(TOASTER_BULK_REQ_LEN % TOASTER_BULK_MAXP_HS == 0 &&
 	       TOASTER_BULK_REQ_LEN % TOASTER_BULK_MAXP_FS == 0,
@@ -70,19 +72,18 @@ static size_t toaster_bulk_maxp(const struct toaster_gadget *g)
  * What one bulk OUT read asks for: a transfer of TOASTER_BULK_REQ_LEN and
  * the ZLP after it complete it together (short), as whole packets.
  */
-static size_t toaster_bulk_req_len(const struct toaster_gadget *g)
+size_t toaster_bulk_req_len(const struct toaster_gadget *g)
 {
 	return TOASTER_BULK_REQ_LEN + toaster_bulk_maxp(g);
 }
 
-static struct toaster_echo_slot *toaster_echo_at(struct toaster_bulk *b,
-						 unsigned int i)
+struct toaster_echo_slot *toaster_echo_at(struct toaster_bulk *b, unsigned int i)
 {
 	return &b->echo[(b->head + i) % TOASTER_BULK_SLOTS];
 }
 
 /* Under lock: the head of the echo goes, sent or not. */
-static void toaster_echo_pop(struct toaster_gadget *g, bool sent)
+void toaster_echo_pop(struct toaster_gadget *g, bool sent)
 {
 	struct toaster_bulk *b = &g->bulk;
 
@@ -97,7 +98,7 @@ static void toaster_echo_pop(struct toaster_gadget *g, bool sent)
  * Under lock: sleeps until deadline (slow-bulk's), or until something
  * changes.  Returns whether the deadline has come.
  */
-static bool toaster_bulk_wait_until(struct toaster_gadget *g, int64_t deadline)
+bool toaster_bulk_wait_until(struct toaster_gadget *g, int64_t deadline)
 {
 	struct timespec ts;
 
@@ -108,7 +109,7 @@ static bool toaster_bulk_wait_until(struct toaster_gadget *g, int64_t deadline)
 	return false;
 }
 
-static int64_t toaster_bulk_due(const struct toaster_gadget *g, int64_t since)
+int64_t toaster_bulk_due(const struct toaster_gadget *g, int64_t since)
 {
 	return since + (int64_t)toaster_fault_slow_bulk_ms(g) * TOASTER_NS_PER_MS;
 }
@@ -135,7 +136,7 @@ static void toaster_burned(struct toaster_bulk *b, size_t len)
  * Under lock: a read brought n bytes, into the echo slot at the tail if
  * loopback is on (the mode changes only between reads, in this thread).
  */
-static void toaster_bulk_received(struct toaster_gadget *g, size_t n)
+void toaster_bulk_received(struct toaster_gadget *g, size_t n)
 {
 	struct toaster_bulk *b = &g->bulk;
 	bool ends = n < toaster_bulk_req_len(g), first = b->xfer == 0;
@@ -152,6 +153,7 @@ static void toaster_bulk_received(struct toaster_gadget *g, size_t n)
 		s->since = toaster_now_ns();
 		b->count++;
 		pthread_cond_broadcast(&g->io_cond);
+		toaster_bulk_kick_in(b);
 	} else if (ends) {
 		toaster_burned(b, b->xfer);
 	}
@@ -163,7 +165,7 @@ static void toaster_bulk_received(struct toaster_gadget *g, size_t n)
  * Under lock, between reads: halt=bulk-out fires between transfers, so
  * that the host's next one finds the endpoint halted.
  */
-static void toaster_bulk_halt_out(struct toaster_gadget *g)
+void toaster_bulk_halt_out(struct toaster_gadget *g)
 {
 	if (!g->bulk.xfer && toaster_fault_halt(g, TOASTER_EP_ROLE_OUT, true)) {
 		toaster_fault_halt(g, TOASTER_EP_ROLE_OUT, false);
@@ -172,7 +174,7 @@ static void toaster_bulk_halt_out(struct toaster_gadget *g)
 }
 
 /* Under lock, between reads: a sync main asked for is done here. */
-static void toaster_bulk_out_sync(struct toaster_gadget *g)
+void toaster_bulk_out_sync(struct toaster_gadget *g)
 {
 	struct toaster_bulk *b = &g->bulk;
 
@@ -218,7 +220,7 @@ static void *toaster_out_main(void *arg)
 			pthread_cond_wait(&g->io_cond, &g->lock);
 			continue;
 		}
-		buf = b->loopback ? toaster_echo_at(b, b->count)->data : b->burn_buf;
+		buf = b->loopback ? toaster_echo_at(b, b->count)->data : b->burn_buf[0];
 		if (toaster_fault_slow_bulk_ms(g))
 			toaster_dbg("fault slow-bulk=%u: held a bulk OUT request up",
 				    toaster_fault_slow_bulk_ms(g));
@@ -246,8 +248,8 @@ static void *toaster_out_main(void *arg)
 /* bulk IN */
 
 /* Under lock: the head slot's echo went, n bytes and its ZLP if any. */
-static void toaster_bulk_wrote(struct toaster_gadget *g,
-			       struct toaster_echo_slot *s, ssize_t n)
+void toaster_bulk_wrote(struct toaster_gadget *g, struct toaster_echo_slot *s,
+			ssize_t n)
 {
 	struct toaster_bulk *b = &g->bulk;
 
@@ -263,8 +265,8 @@ static void toaster_bulk_wrote(struct toaster_gadget *g,
  * Under lock: whether the head slot may be written now; drops what
  * halt=bulk-in takes.  False: wait for a change (or its deadline).
  */
-static bool toaster_bulk_echo_ready(struct toaster_gadget *g,
-				    struct toaster_echo_slot *s)
+bool toaster_bulk_echo_ready(struct toaster_gadget *g,
+			     struct toaster_echo_slot *s)
 {
 	struct toaster_bulk *b = &g->bulk;
 
@@ -437,6 +439,8 @@ void toaster_bulk_reset(struct toaster_gadget *g)
 	b->out_ack = b->sync_asked;
 	b->in_ack = b->flush_asked;
 	b->head = b->count = 0;
+	b->in_queued = b->in_sent = b->in_pieces = 0;
+	b->in_polling = false;
 	b->xfer = 0;
 	toaster_model_set_loopback(&g->model, toaster_now_ns(), 0);
 	toaster_publish(g);
@@ -444,17 +448,27 @@ void toaster_bulk_reset(struct toaster_gadget *g)
 
 int toaster_bulk_start(struct toaster_gadget *g)
 {
-	g->bulk.out.name = "bulk OUT";
-	g->bulk.out.main = toaster_out_main;
-	g->bulk.in.name = "bulk IN";
-	g->bulk.in.main = toaster_in_main;
-	if (toaster_worker_start(g, &g->bulk.out) < 0)
+	struct toaster_bulk *b = &g->bulk;
+
+	b->out.name = "bulk OUT";
+	b->in.name = "bulk IN";
+	if (g->ops->queues_bulk) {
+		if (toaster_bulk_queued_init(b) < 0)
+			return -1;
+		b->out.main = toaster_out_queued_main;
+		b->in.main = toaster_in_queued_main;
+	} else {
+		b->out.main = toaster_out_main;
+		b->in.main = toaster_in_main;
+	}
+	if (toaster_worker_start(g, &b->out) < 0)
 		return -1;
-	return toaster_worker_start(g, &g->bulk.in);
+	return toaster_worker_start(g, &b->in);
 }
 
 void toaster_bulk_stop(struct toaster_gadget *g)
 {
 	toaster_worker_stop(g, &g->bulk.out);
 	toaster_worker_stop(g, &g->bulk.in);
+	toaster_bulk_queued_exit(&g->bulk);
 }

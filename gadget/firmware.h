@@ -39,6 +39,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <linux/aio_abi.h>
 #include <linux/usb/ch9.h>
 
 #include "toaster_proto.h"
@@ -143,13 +144,34 @@ struct toaster_ctl {
  * call moves 128 packets at high speed, and so that a transfer of 64 KiB
  * and the ZLP that ends it take one request, not two.  Echoes wait in
  * TOASTER_BULK_SLOTS buffers of that size (1 MiB and a little): a host
- * that writes before it reads is held off (NAKed) only after that.  One
- * request is queued on each endpoint at a time: see bulk.c for why not
- * more.
+ * that writes before it reads is held off (NAKed) only after that.  On
+ * gadgetfs one request is queued on each endpoint at a time (bulk.c says
+ * why); FunctionFS takes TOASTER_BULK_QUEUE (bulk_queued.c).
  */
 #define TOASTER_BULK_REQ_LEN		(64 * 1024)
 #define TOASTER_BULK_BUF_LEN		(TOASTER_BULK_REQ_LEN + TOASTER_BULK_MAXP_HS)
 #define TOASTER_BULK_SLOTS		16
+/*
+ * How many requests a backend that can take them back (FunctionFS) keeps
+ * queued on each bulk endpoint: as many as toaster.ko keeps URBs in
+ * flight, so that the host never waits for the firmware to come round.
+ */
+#define TOASTER_BULK_QUEUE		8
+
+/* One endpoint's queue of kernel AIO requests (aio.c). */
+struct toaster_aio_req {
+	struct iocb	cb;
+	long		res;		/* bytes, or -errno */
+	bool		done;
+};
+
+struct toaster_aio {
+	aio_context_t	ctx;
+	int		fd;		/* the endpoint file */
+	int		done_fd;	/* eventfd: a request completed */
+	unsigned int	head, queued;	/* in the order they went in */
+	struct toaster_aio_req req[TOASTER_BULK_QUEUE];
+};
 
 /* What the bulk endpoints did since the firmware started ("stats"). */
 struct toaster_bulk_stats {
@@ -185,8 +207,16 @@ struct toaster_bulk {
 	unsigned int	sync_asked, out_ack;
 	unsigned int	flush_asked, in_ack;
 	bool		switching, want_loopback, flushing;
-	bool		in_writing;	/* the in worker is in write() */
+	bool		in_writing;	/* the in worker has a write out */
 	unsigned int	head, count;	/* the echo ring */
+	/*
+	 * The queued in worker's: slots from the head with all their writes
+	 * queued, the writes of the next one queued so far, and those of
+	 * the head that completed.
+	 */
+	unsigned int	in_queued, in_sent, in_pieces;
+	bool		in_polling;	/* the in worker waits on in_kick */
+	int		in_kick;	/* eventfd: a slot to write came */
 	size_t		xfer;		/* the OUT transfer so far */
 	bool		drop_echo;	/* halt=bulk-in: this transfer's goes */
 	struct toaster_bulk_stats stats;
@@ -194,8 +224,8 @@ struct toaster_bulk {
 	struct toaster_worker out;
 	struct toaster_worker in;
 	struct toaster_echo_slot echo[TOASTER_BULK_SLOTS];
-	/* the out worker's, for burn patterns */
-	uint8_t		burn_buf[TOASTER_BULK_BUF_LEN];
+	/* the out worker's, for burn patterns: one per queued request */
+	uint8_t		burn_buf[TOASTER_BULK_QUEUE][TOASTER_BULK_BUF_LEN];
 };
 
 /* What a backend sends down: descriptors and strings, built up in order. */
@@ -245,6 +275,13 @@ struct toaster_backend {
 	 * SETUP of one with a data stage (gadgetfs has taken the data then).
 	 */
 	bool		stalls_out_data;
+	/*
+	 * Whether a request queued on a data endpoint can be taken back
+	 * (FunctionFS: io_cancel()), so that the bulk workers may keep
+	 * TOASTER_BULK_QUEUE of them queued; else one synchronous request
+	 * at a time (gadgetfs: see bulk.c).
+	 */
+	bool		queues_bulk;
 };
 
 extern const struct toaster_backend toaster_gadgetfs_backend;
@@ -355,6 +392,17 @@ bool toaster_stopping(struct toaster_gadget *g);
 void toaster_ep_halt(struct toaster_gadget *g, enum toaster_ep_role r);
 int toaster_worker_start(struct toaster_gadget *g, struct toaster_worker *w);
 void toaster_worker_stop(struct toaster_gadget *g, struct toaster_worker *w);
+
+/* aio.c: kernel AIO on an endpoint file; 0 or -errno */
+int toaster_aio_init(struct toaster_aio *q, int fd);
+int toaster_aio_submit(struct toaster_aio *q, bool write, void *buf,
+		       size_t len);
+/* Until a request completes, also_fd (if >= 0) polls readable, or a signal. */
+int toaster_aio_wait(struct toaster_aio *q, int also_fd);
+/* The oldest request's result and buffer, if it completed; then it goes. */
+bool toaster_aio_next(struct toaster_aio *q, long *res, void **buf);
+bool toaster_aio_drain(struct toaster_aio *q);
+void toaster_aio_exit(struct toaster_aio *q);
 
 /* bulk.c: burn patterns and loopback */
 /* Under lock, before the workers start: a new host session. */

@@ -345,4 +345,5 @@ const struct toaster_backend toaster_functionfs_backend = {
 	.io_close	= toaster_ffs_io_close,
 	.setup_standard	= NULL,
 	.stalls_out_data = true,
+	.queues_bulk	= true,
 };

@@ -505,4 +505,5 @@ const struct toaster_backend toaster_gadgetfs_backend = {
 	.io_close	= toaster_gfs_io_close,
 	.setup_standard	= toaster_setup_standard,
 	.stalls_out_data = false,
+	.queues_bulk	= false,
 };

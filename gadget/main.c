@@ -293,6 +293,7 @@ void toaster_gadget_init(struct toaster_gadget *g,
 	g->control = o->control;
 	g->ep0_fd = g->sig_fd = g->wake_fd = -1;
 	g->ctl.fd = g->ctl.ack_fd = -1;
+	g->bulk.in_kick = -1;
 	g->replug_at = TOASTER_MODEL_NEVER;
 	g->faults = o->faults;
 	g->speed = USB_SPEED_HIGH;

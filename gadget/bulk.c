@@ -52,8 +52,11 @@
 #include "bulk.h"
 
 _Static_assert(TOASTER_BULK_REQ_LEN % TOASTER_BULK_MAXP_HS == 0 &&
-	       TOASTER_BULK_REQ_LEN % TOASTER_BULK_MAXP_FS == 0,
-	       "a request must be whole packets at either speed");
+	       TOASTER_BULK_REQ_LEN % TOASTER_BULK_MAXP_FS == 0 &&
+	       TOASTER_BULK_QUEUED_REQ_LEN % TOASTER_BULK_MAXP_HS == 0 &&
+	       TOASTER_BULK_QUEUED_REQ_LEN % TOASTER_BULK_MAXP_FS == 0 &&
+	       TOASTER_BULK_QUEUED_REQ_LEN <= TOASTER_BULK_BUF_LEN,
+	       "a request must be whole packets at either speed, in a slot");
 
 /* How long main waits for a worker to say it is done with a sync. */
 #define TOASTER_BULK_SYNC_MS	2000
@@ -69,11 +72,15 @@ static size_t toaster_bulk_maxp(const struct toaster_gadget *g)
 }
 
 /*
- * What one bulk OUT read asks for: a transfer of TOASTER_BULK_REQ_LEN and
- * the ZLP after it complete it together (short), as whole packets.
+ * What one bulk OUT request asks for, as whole packets.  One at a time: a
+ * transfer of TOASTER_BULK_REQ_LEN and the ZLP after it complete it
+ * together (short).  Queued: what FunctionFS allocates cheaply (see
+ * TOASTER_BULK_QUEUED_REQ_LEN); a request is never more than a slot.
  */
 size_t toaster_bulk_req_len(const struct toaster_gadget *g)
 {
+	if (g->ops->queues_bulk)
+		return TOASTER_BULK_QUEUED_REQ_LEN;
 	return TOASTER_BULK_REQ_LEN + toaster_bulk_maxp(g);
 }
 

@@ -14,7 +14,7 @@
 
 #include "firmware.h"
 
-/* What one bulk OUT request asks for: TOASTER_BULK_REQ_LEN and a packet. */
+/* What one bulk OUT request asks for: less is the end of a transfer. */
 size_t toaster_bulk_req_len(const struct toaster_gadget *g);
 /* The echo ring: slot i after the head; the head goes, sent or not. */
 struct toaster_echo_slot *toaster_echo_at(struct toaster_bulk *b, unsigned int i);

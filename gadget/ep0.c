@@ -16,6 +16,7 @@
 #define _GNU_SOURCE
 #include <endian.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -23,11 +24,66 @@
 #include "toaster_clock.h"
 #include "firmware.h"
 
+/*
+ * How long an answer may wait for the host to take it.  FunctionFS
+ * completes a data or status stage only when the host does, and a host
+ * that gave up on the request (its URB killed, by an unbind say) never
+ * does: main would wait in read() or write() until the next SETUP, deaf
+ * to the control FIFO and to everything else.  The host's own timeout
+ * for a control request is 5 s (USB_CTRL_SET_TIMEOUT); after that no
+ * host is still waiting.
+ */
+#define TOASTER_EP0_STAGE_MS	5000
+/* And again every so often, in case the first signal came too early. */
+#define TOASTER_EP0_RETRY_MS	100
+
+/*
+ * One data or status stage on ep0 (or a stall), bounded where the backend
+ * waits for the host: a timer aimed at main interrupts it, and FunctionFS
+ * takes the request back.  Then the request is as good as hung.
+ */
+static ssize_t toaster_ep0_io(struct toaster_gadget *g, bool out, void *buf,
+			      size_t len)
+{
+	struct itimerspec arm = {
+		.it_value = toaster_timespec(TOASTER_EP0_STAGE_MS * TOASTER_NS_PER_MS),
+		.it_interval = toaster_timespec(TOASTER_EP0_RETRY_MS * TOASTER_NS_PER_MS),
+	}, off = { { 0, 0 }, { 0, 0 } };
+	bool timed = g->ops->ep0_waits_for_host && g->ep0_timed;
+	sigset_t set;
+	ssize_t n;
+	int err;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	if (timed) {
+		timer_settime(g->ep0_timer, 0, &arm, NULL);
+		pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+	}
+	n = out ? write(g->ep0_fd, buf, len) : read(g->ep0_fd, buf, len);
+	err = errno;
+	if (timed) {
+		pthread_sigmask(SIG_BLOCK, &set, NULL);
+		timer_settime(g->ep0_timer, 0, &off, NULL);
+	}
+	errno = err;
+	return n;
+}
+
 const char *toaster_ep0_failed(struct toaster_gadget *g, const char *what)
 {
 	if (errno == EIDRM) {
 		g->ep0_stale = true;
 		return "not sent: a new request replaced this one";
+	}
+	if (errno == EINTR && g->ops->ep0_waits_for_host) {
+		/* toaster_ep0_io() gave up on the host: wait for its next event */
+		g->ep0_hung = "the request in hand";
+		snprintf(g->ep0_result, sizeof(g->ep0_result),
+			 "%s: the host never took it in %d ms", what,
+			 TOASTER_EP0_STAGE_MS);
+		toaster_err("ep0: %s", g->ep0_result);
+		return g->ep0_result;
 	}
 	snprintf(g->ep0_result, sizeof(g->ep0_result), "%s failed: %s", what,
 		 strerror(errno));
@@ -40,7 +96,7 @@ const char *toaster_ep0_ack(struct toaster_gadget *g)
 {
 	char dummy;
 
-	if (read(g->ep0_fd, &dummy, 0) < 0)
+	if (toaster_ep0_io(g, false, &dummy, 0) < 0)
 		return toaster_ep0_failed(g, "ack");
 	return "ok";
 }
@@ -54,7 +110,7 @@ const char *toaster_ep0_reply(struct toaster_gadget *g,
 
 	if (len > wlen)
 		len = wlen;
-	n = write(g->ep0_fd, data, len);
+	n = toaster_ep0_io(g, true, (void *)data, len);
 	if (n < 0)
 		return toaster_ep0_failed(g, "reply");
 	snprintf(g->ep0_result, sizeof(g->ep0_result), "%zd bytes", n);
@@ -68,15 +124,15 @@ const char *toaster_ep0_stall(struct toaster_gadget *g,
 	ssize_t n;
 
 	if (c->bRequestType & USB_DIR_IN) {
-		n = read(g->ep0_fd, buf, 0);
+		n = toaster_ep0_io(g, false, buf, 0);
 	} else if (le16toh(c->wLength) == 0 || g->ops->stalls_out_data) {
-		n = write(g->ep0_fd, buf, 0);
+		n = toaster_ep0_io(g, true, buf, 0);
 	} else {
 		/*
 		 * gadgetfs has already accepted the data stage and cannot
 		 * stall it any more: take the data and ignore the request.
 		 */
-		n = read(g->ep0_fd, buf, sizeof(buf));
+		n = toaster_ep0_io(g, false, buf, sizeof(buf));
 		if (n < 0)
 			toaster_err("ep0: draining OUT data: %s", strerror(errno));
 		return "ignored (OUT data cannot be stalled)";

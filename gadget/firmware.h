@@ -35,6 +35,7 @@
 
 #include <limits.h>
 #include <pthread.h>
+#include <time.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -288,6 +289,11 @@ struct toaster_backend {
 	 */
 	bool		stalls_out_data;
 	/*
+	 * Whether answering a request waits for the host to finish its
+	 * status stage (FunctionFS), which a host that gave up never does.
+	 */
+	bool		ep0_waits_for_host;
+	/*
 	 * Whether a request queued on a data endpoint can be taken back
 	 * (FunctionFS: io_cancel()), so that the bulk workers may keep
 	 * TOASTER_BULK_QUEUE of them queued; else one synchronous request
@@ -313,6 +319,9 @@ struct toaster_gadget {
 	 */
 	int		ep0_fd;		/* -1 while there is none */
 	int		sig_fd;
+	/* SIGUSR1 to main, to bound a wait on ep0 (ep0.c); valid if ep0_timed */
+	timer_t		ep0_timer;
+	bool		ep0_timed;
 	bool		plugged;
 	enum usb_device_speed speed;
 	bool		configured;

@@ -345,5 +345,6 @@ const struct toaster_backend toaster_functionfs_backend = {
 	.io_close	= toaster_ffs_io_close,
 	.setup_standard	= NULL,
 	.stalls_out_data = true,
+	.ep0_waits_for_host = true,
 	.queues_bulk	= true,
 };

@@ -505,5 +505,6 @@ const struct toaster_backend toaster_gadgetfs_backend = {
 	.io_close	= toaster_gfs_io_close,
 	.setup_standard	= toaster_setup_standard,
 	.stalls_out_data = false,
+	.ep0_waits_for_host = false,
 	.queues_bulk	= false,
 };

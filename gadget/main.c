@@ -53,6 +53,23 @@ static int toaster_signals(struct toaster_gadget *g)
 	sigaddset(&set, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 
+	if (g->ops->ep0_waits_for_host) {
+		struct sigevent ev = {
+			.sigev_notify = SIGEV_THREAD_ID,
+			.sigev_signo = SIGUSR1,
+		};
+
+		/*
+		 * main's own: ep0.c unblocks SIGUSR1 around a bounded wait.
+		 * glibc before 2.38 names the thread's field only this way.
+		 */
+		ev._sigev_un._tid = gettid();
+		g->ep0_timed = timer_create(CLOCK_MONOTONIC, &ev, &g->ep0_timer) == 0;
+		if (!g->ep0_timed)
+			toaster_err("timer_create: %s: ep0 waits unbounded",
+				    strerror(errno));
+	}
+
 	sigdelset(&set, SIGUSR1);
 	g->sig_fd = signalfd(-1, &set, SFD_CLOEXEC);
 	if (g->sig_fd < 0) {

@@ -74,6 +74,43 @@ static void toaster_bulk_queued_broken(struct toaster_gadget *g, const char *ep,
 		pthread_cond_wait(&g->io_cond, &g->lock);
 }
 
+/*
+ * A queued worker's start: its AIO context on endpoint r, and then g->lock,
+ * which it holds but for its system calls.  A context it cannot have
+ * leaves it waiting to be stopped.
+ */
+static void toaster_queued_enter(struct toaster_gadget *g, struct toaster_aio *q,
+				 enum toaster_ep_role r, const char *ep)
+{
+	int err;
+
+	toaster_worker_enter();
+	err = toaster_aio_init(q, g->ep[r].fd);
+	pthread_mutex_lock(&g->lock);
+	if (err < 0) {
+		toaster_err("%s: no AIO context: %s", ep, strerror(-err));
+		toaster_bulk_queued_broken(g, ep, -err);
+	}
+}
+
+/* Under lock: everything queued on q taken back, for a sync or a flush. */
+static void toaster_queued_drain(struct toaster_gadget *g, struct toaster_aio *q)
+{
+	pthread_mutex_unlock(&g->lock);
+	toaster_aio_drain(q);
+	pthread_mutex_lock(&g->lock);
+}
+
+/* With g->lock held since toaster_queued_enter(): the worker ends. */
+static void toaster_queued_exit(struct toaster_gadget *g, struct toaster_aio *q,
+				struct toaster_worker *w)
+{
+	pthread_mutex_unlock(&g->lock);
+	if (q->done_fd >= 0)
+		toaster_aio_exit(q);
+	toaster_worker_exit(g, w);
+}
+
 /* ------------------------------------------------------------------ */
 /* bulk OUT */
 
@@ -139,18 +176,10 @@ void *toaster_out_queued_main(void *arg)
 	uint8_t *buf;
 	int err;
 
-	toaster_worker_enter();
-	err = toaster_aio_init(&q, g->ep[TOASTER_EP_ROLE_OUT].fd);
-	pthread_mutex_lock(&g->lock);
-	if (err < 0) {
-		toaster_err("bulk OUT: no AIO context: %s", strerror(-err));
-		toaster_bulk_queued_broken(g, "bulk OUT", -err);
-	}
+	toaster_queued_enter(g, &q, TOASTER_EP_ROLE_OUT, "bulk OUT");
 	while (!g->io_stop) {
 		if (b->out_ack != b->sync_asked) {
-			pthread_mutex_unlock(&g->lock);
-			toaster_aio_drain(&q);
-			pthread_mutex_lock(&g->lock);
+			toaster_queued_drain(g, &q);
 			err = toaster_out_take(g, &q, &since);
 			toaster_bulk_out_sync(g);
 			if (err)
@@ -189,10 +218,7 @@ void *toaster_out_queued_main(void *arg)
 		if (err)
 			toaster_bulk_queued_broken(g, "bulk OUT", err);
 	}
-	pthread_mutex_unlock(&g->lock);
-	if (q.done_fd >= 0)
-		toaster_aio_exit(&q);
-	toaster_worker_exit(g, &b->out);
+	toaster_queued_exit(g, &q, &b->out);
 	return NULL;
 }
 
@@ -306,18 +332,10 @@ void *toaster_in_queued_main(void *arg)
 	uint64_t kicks;
 	int err;
 
-	toaster_worker_enter();
-	err = toaster_aio_init(&q, g->ep[TOASTER_EP_ROLE_IN].fd);
-	pthread_mutex_lock(&g->lock);
-	if (err < 0) {
-		toaster_err("bulk IN: no AIO context: %s", strerror(-err));
-		toaster_bulk_queued_broken(g, "bulk IN", -err);
-	}
+	toaster_queued_enter(g, &q, TOASTER_EP_ROLE_IN, "bulk IN");
 	while (!g->io_stop) {
 		if (b->in_ack != b->flush_asked) {
-			pthread_mutex_unlock(&g->lock);
-			toaster_aio_drain(&q);
-			pthread_mutex_lock(&g->lock);
+			toaster_queued_drain(g, &q);
 			/* what the host read before still counts as echoed */
 			err = toaster_in_take(g, &q);
 			toaster_in_flush(g);
@@ -348,9 +366,6 @@ void *toaster_in_queued_main(void *arg)
 			toaster_bulk_queued_broken(g, "bulk IN", err);
 	}
 	b->in_polling = false;
-	pthread_mutex_unlock(&g->lock);
-	if (q.done_fd >= 0)
-		toaster_aio_exit(&q);
-	toaster_worker_exit(g, &b->in);
+	toaster_queued_exit(g, &q, &b->in);
 	return NULL;
 }

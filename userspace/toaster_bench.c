@@ -837,11 +837,39 @@ static int bench_stream(int fd, bool loopback, uint8_t *buf, uint64_t size,
 	return 0;
 }
 
+/* One size's warm-ups, which count in the totals the firmware checks. */
+struct bench_warm_up {
+	int		fd;
+	bool		loopback;
+	uint8_t		*buf;
+	uint64_t	size;
+	uint64_t	*transfer;
+	uint64_t	*bytes;
+	uint64_t	*pattern_bytes;
+};
+
+static int bench_warm_up_run(void *ctx, uint64_t count, int64_t *took_ns)
+{
+	struct bench_warm_up *w = ctx;
+	struct toaster_bench_cpu a, b;
+	int rc;
+
+	rc = bench_stream(w->fd, w->loopback, w->buf, w->size, count,
+			  w->transfer, &a, &b);
+	if (rc)
+		return rc;
+	*w->bytes += count * w->size;
+	if (w->size <= TOASTER_BURN_MAX)
+		*w->pattern_bytes += count * w->size;
+	*took_ns = b.wall_ns - a.wall_ns;
+	return 0;
+}
+
 static int bench_xfer(const struct bench_opts *o, bool loopback)
 {
 	const char *op = loopback ? "loopback" : "burn";
 	struct toaster_bench_cpu a, b;
-	uint64_t size, cap, per_call, transfer = 0, bytes = 0, pattern_bytes = 0, before;
+	uint64_t size, cap, per_call, transfer = 0, bytes = 0, pattern_bytes = 0;
 	unsigned int s, rep;
 	uint8_t *buf = NULL;
 	char cpu[160];
@@ -872,17 +900,18 @@ static int bench_xfer(const struct bench_opts *o, bool loopback)
 		}
 		/* a burn pattern is any bytes: these */
 		toaster_bench_fill(buf, cap * size, UINT64_MAX);
-		/* a warm-up, which says how many transfers last o->seconds */
+		/* warm-ups, which say how many transfers last o->seconds */
 		if (o->seconds > 0) {
-			before = transfer;
-			rc = bench_stream(fd, loopback, buf, size, per_call, &transfer, &a, &b);
+			struct bench_warm_up w = {
+				.fd = fd, .loopback = loopback, .buf = buf,
+				.size = size, .transfer = &transfer,
+				.bytes = &bytes, .pattern_bytes = &pattern_bytes,
+			};
+
+			rc = toaster_bench_calibrate(bench_warm_up_run, &w, per_call,
+						     cap, o->seconds, &per_call);
 			if (rc)
 				break;
-			bytes += (transfer - before) * size;
-			if (size <= TOASTER_BURN_MAX)
-				pattern_bytes += (transfer - before) * size;
-			per_call = toaster_bench_scale(per_call, b.wall_ns - a.wall_ns,
-						       o->seconds, per_call, cap);
 		}
 		for (rep = 0; rep < o->reps && !rc; rep++) {
 			rc = bench_stream(fd, loopback, buf, size, per_call, &transfer, &a, &b);

@@ -198,17 +198,31 @@ bool toaster_bench_parse_seconds(const char *s, double *out)
 	return true;
 }
 
-uint64_t toaster_bench_scale(uint64_t done, int64_t took_ns, double seconds,
-			     uint64_t min, uint64_t max)
+int toaster_bench_calibrate(toaster_bench_run_fn *run, void *ctx,
+			    uint64_t min, uint64_t max, double seconds,
+			    uint64_t *count)
 {
-	double want;
+	double goal = seconds * TOASTER_NS_PER_S, want;
+	uint64_t n = min ? min : 1;
+	int64_t took;
+	int rc;
 
-	if (!done || took_ns <= 0)
-		return min;
-	want = seconds * TOASTER_NS_PER_S / ((double)took_ns / (double)done);
+	if (max < n)
+		max = n;
+	for (;;) {
+		rc = run(ctx, n, &took);
+		if (rc)
+			return rc;
+		if (took <= 0 || n == max || (double)took >= goal / 8)
+			break;
+		n = n > max / 8 ? max : n * 8;
+	}
+	want = took > 0 ? goal / ((double)took / (double)n) : (double)max;
 	if (want < (double)min)
-		return min;
-	if (want > (double)max)
-		return max;
-	return (uint64_t)want;
+		*count = min;
+	else if (want > (double)max)
+		*count = max;
+	else
+		*count = (uint64_t)want;
+	return 0;
 }

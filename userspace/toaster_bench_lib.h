@@ -67,11 +67,21 @@ unsigned int toaster_bench_parse_list(const char *s, uint64_t max,
 bool toaster_bench_parse_seconds(const char *s, double *out);
 
 /*
- * How many transfers one repetition should have, so that it lasts about
- * @seconds given that @done transfers took @took_ns (a warm-up), never
- * fewer than @min nor more than @max.
+ * One timed run of @count transfers for toaster_bench_calibrate(): it
+ * returns 0 and how long the transfers alone took, or nonzero to stop.
  */
-uint64_t toaster_bench_scale(uint64_t done, int64_t took_ns, double seconds,
-			     uint64_t min, uint64_t max);
+typedef int toaster_bench_run_fn(void *ctx, uint64_t count, int64_t *took_ns);
+
+/*
+ * How many transfers one repetition should have so that it lasts about
+ * @seconds, never fewer than @min nor more than @max, into *count: untimed
+ * warm-up runs that grow eightfold from @min until one lasts an eighth of
+ * @seconds, then scaled from the last.  A single warm-up of a transfer or
+ * two measured the first transfers' set-up rather than the stream: reps
+ * asked for 0.3 s lasted 35 ms.  Returns what a run returned, or 0.
+ */
+int toaster_bench_calibrate(toaster_bench_run_fn *run, void *ctx,
+			    uint64_t min, uint64_t max, double seconds,
+			    uint64_t *count);
 
 #endif /* TOASTER_BENCH_LIB_H */

@@ -332,6 +332,31 @@ cancel:
 	return rc;
 }
 
+/* One size and depth's warm-ups, which count in the firmware's totals. */
+struct ubench_warm_up {
+	struct ubench_stream	*st;
+	uint64_t		*transfers;
+	uint64_t		*bytes;
+	uint64_t		*pattern_bytes;
+};
+
+static int ubench_warm_up_run(void *ctx, uint64_t count, int64_t *took_ns)
+{
+	struct ubench_warm_up *w = ctx;
+	struct toaster_bench_cpu a, b;
+	int rc;
+
+	rc = ubench_run(w->st, count, &a, &b);
+	if (rc)
+		return rc;
+	*w->transfers += count;
+	*w->bytes += count * w->st->size;
+	if (w->st->size <= TOASTER_BURN_MAX)
+		*w->pattern_bytes += count * w->st->size;
+	*took_ns = b.wall_ns - a.wall_ns;
+	return 0;
+}
+
 static int ubench_xfer(struct toaster_usb *t, const struct ubench_opts *o, bool loopback)
 {
 	const char *op = loopback ? "loopback" : "burn";
@@ -373,17 +398,14 @@ static int ubench_xfer(struct toaster_usb *t, const struct ubench_opts *o, bool 
 			 */
 			count = o->count > st.depth ? o->count : st.depth;
 			if (o->seconds > 0) {
-				rc = ubench_run(&st, count, &a, &b);
-				if (!rc) {
-					transfers += count;
-					bytes += count * st.size;
-					if (st.size <= TOASTER_BURN_MAX)
-						pattern_bytes += count * st.size;
-				}
-				if (!rc)
-					count = toaster_bench_scale(count, b.wall_ns - a.wall_ns,
-								    o->seconds, count,
-								    UBENCH_TRANSFERS_MAX);
+				struct ubench_warm_up w = {
+					.st = &st, .transfers = &transfers,
+					.bytes = &bytes, .pattern_bytes = &pattern_bytes,
+				};
+
+				rc = toaster_bench_calibrate(ubench_warm_up_run, &w, count,
+							     UBENCH_TRANSFERS_MAX,
+							     o->seconds, &count);
 			}
 			for (rep = 0; rep < o->reps && !rc; rep++) {
 				rc = ubench_run(&st, count, &a, &b);

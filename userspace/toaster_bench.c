@@ -797,90 +797,73 @@ static int bench_wake_floor(const struct bench_opts *o)
 /* bulk throughput */
 
 /*
- * One BURN or LOOPBACK call of @count transfers of @size bytes, timed by
- * *a and *b around the call alone: LOOPBACK's patterns are filled before
- * and its echo checked after, transfer numbers going on from *first.
+ * One size's BURN or LOOPBACK calls, each of @count transfers of @size
+ * bytes, timed by a and b around the ioctl alone: LOOPBACK's patterns are
+ * filled before and its echo checked after, transfer numbers going on
+ * from the totals'.
  */
-static int bench_stream(int fd, bool loopback, uint8_t *buf, uint64_t size,
-			uint64_t count, uint64_t *first,
-			struct toaster_bench_cpu *a, struct toaster_bench_cpu *b)
-{
-	const char *op = loopback ? "loopback" : "burn";
-	struct toaster_buffer ub = {
-		.data = (uintptr_t)buf,
-		.len = (uint32_t)size,
-		.count = (uint32_t)count,
-	};
-	uint64_t i;
-	size_t at;
-	int ret;
-
-	if (loopback) {
-		for (i = 0; i < count; i++)
-			toaster_bench_fill(buf + i * size, size, *first + i);
-	}
-	toaster_bench_cpu_now(a);
-	ret = ioctl(fd, loopback ? TOASTER_IOC_LOOPBACK : TOASTER_IOC_BURN, &ub);
-	toaster_bench_cpu_now(b);
-	if (ret)
-		return bench_fail(op, "%llu x %llu bytes: %s", (unsigned long long)count,
-				  (unsigned long long)size, strerror(errno));
-	/* the echo comes back in place, over what was sent */
-	for (i = 0; loopback && i < count; i++) {
-		at = toaster_bench_check(buf + i * size, size, *first + i);
-		if (at != size)
-			return bench_fail(op, "transfer %llu of %llu bytes: the echo differs at byte %zu",
-					  (unsigned long long)(*first + i),
-					  (unsigned long long)size, at);
-	}
-	*first += count;
-	return 0;
-}
-
-/* One size's warm-ups, which count in the totals the firmware checks. */
-struct bench_warm_up {
+struct bench_call {
 	int		fd;
 	bool		loopback;
 	uint8_t		*buf;
 	uint64_t	size;
-	uint64_t	*transfer;
-	uint64_t	*bytes;
-	uint64_t	*pattern_bytes;
+	struct toaster_bench_totals *totals;
+	struct toaster_bench_cpu a, b;
 };
 
-static int bench_warm_up_run(void *ctx, uint64_t count, int64_t *took_ns)
+static int bench_call_run(void *ctx, uint64_t count, int64_t *took_ns)
 {
-	struct bench_warm_up *w = ctx;
-	struct toaster_bench_cpu a, b;
-	int rc;
+	struct bench_call *c = ctx;
+	const char *op = c->loopback ? "loopback" : "burn";
+	uint64_t first = c->totals->transfers, size = c->size, i;
+	struct toaster_buffer ub = {
+		.data = (uintptr_t)c->buf,
+		.len = (uint32_t)size,
+		.count = (uint32_t)count,
+	};
+	size_t at;
+	int ret;
 
-	rc = bench_stream(w->fd, w->loopback, w->buf, w->size, count,
-			  w->transfer, &a, &b);
-	if (rc)
-		return rc;
-	*w->bytes += count * w->size;
-	if (w->size <= TOASTER_BURN_MAX)
-		*w->pattern_bytes += count * w->size;
-	*took_ns = b.wall_ns - a.wall_ns;
+	if (c->loopback) {
+		for (i = 0; i < count; i++)
+			toaster_bench_fill(c->buf + i * size, size, first + i);
+	}
+	toaster_bench_cpu_now(&c->a);
+	ret = ioctl(c->fd, c->loopback ? TOASTER_IOC_LOOPBACK : TOASTER_IOC_BURN, &ub);
+	toaster_bench_cpu_now(&c->b);
+	if (ret)
+		return bench_fail(op, "%llu x %llu bytes: %s", (unsigned long long)count,
+				  (unsigned long long)size, strerror(errno));
+	/* the echo comes back in place, over what was sent */
+	for (i = 0; c->loopback && i < count; i++) {
+		at = toaster_bench_check(c->buf + i * size, size, first + i);
+		if (at != size)
+			return bench_fail(op, "transfer %llu of %llu bytes: the echo differs at byte %zu",
+					  (unsigned long long)(first + i),
+					  (unsigned long long)size, at);
+	}
+	toaster_bench_count(c->totals, count, size);
+	*took_ns = c->b.wall_ns - c->a.wall_ns;
 	return 0;
 }
 
 static int bench_xfer(const struct bench_opts *o, bool loopback)
 {
 	const char *op = loopback ? "loopback" : "burn";
-	struct toaster_bench_cpu a, b;
-	uint64_t size, cap, per_call, transfer = 0, bytes = 0, pattern_bytes = 0;
+	struct toaster_bench_totals totals = { 0 };
+	struct bench_call c = { .loopback = loopback, .totals = &totals };
+	uint64_t size, cap, per_call;
 	unsigned int s, rep;
-	uint8_t *buf = NULL;
+	int64_t took;
 	char cpu[160];
 	uint32_t on = 1;
-	int fd, rc = 0;
+	int rc = 0;
 
-	fd = open(o->dev, O_RDWR | O_CLOEXEC);
-	if (fd < 0)
+	c.fd = open(o->dev, O_RDWR | O_CLOEXEC);
+	if (c.fd < 0)
 		return bench_fail(op, "open %s: %s", o->dev, strerror(errno));
 	/* a session: the toaster is switched to loopback once, not per call */
-	if (loopback && ioctl(fd, TOASTER_IOC_SET_LOOPBACK, &on)) {
+	if (loopback && ioctl(c.fd, TOASTER_IOC_SET_LOOPBACK, &on)) {
 		rc = bench_fail(op, "TOASTER_IOC_SET_LOOPBACK 1: %s", strerror(errno));
 		goto out;
 	}
@@ -892,58 +875,42 @@ static int bench_xfer(const struct bench_opts *o, bool loopback)
 		if (!cap)
 			cap = 1;
 		per_call = o->count < cap ? o->count : cap;
-		free(buf);
-		buf = malloc(cap * size);
-		if (!buf) {
+		free(c.buf);
+		c.buf = malloc(cap * size);
+		if (!c.buf) {
 			rc = bench_fail(op, "no memory for %llu bytes", (unsigned long long)(cap * size));
 			break;
 		}
+		c.size = size;
 		/* a burn pattern is any bytes: these */
-		toaster_bench_fill(buf, cap * size, UINT64_MAX);
+		toaster_bench_fill(c.buf, cap * size, UINT64_MAX);
 		/* warm-ups, which say how many transfers last o->seconds */
 		if (o->seconds > 0) {
-			struct bench_warm_up w = {
-				.fd = fd, .loopback = loopback, .buf = buf,
-				.size = size, .transfer = &transfer,
-				.bytes = &bytes, .pattern_bytes = &pattern_bytes,
-			};
-
-			rc = toaster_bench_calibrate(bench_warm_up_run, &w, per_call,
-						     cap, o->seconds, &per_call);
+			rc = toaster_bench_calibrate(bench_call_run, &c, per_call, cap,
+						     o->seconds, &per_call);
 			if (rc)
 				break;
 		}
 		for (rep = 0; rep < o->reps && !rc; rep++) {
-			rc = bench_stream(fd, loopback, buf, size, per_call, &transfer, &a, &b);
+			rc = bench_call_run(&c, per_call, &took);
 			if (rc)
 				break;
-			bytes += per_call * size;
-			if (size <= TOASTER_BURN_MAX)
-				pattern_bytes += per_call * size;
 			toaster_bench_emit("xfer", "\"path\":\"driver\",\"op\":\"%s\",\"size\":%llu,\"rep\":%u,\"calls\":1,\"transfers\":%llu,\"bytes\":%llu,\"mb_s\":%.3f,\"verified\":true,%s",
 					   op, (unsigned long long)size, rep,
 					   (unsigned long long)per_call,
 					   (unsigned long long)(per_call * size),
-					   (double)(per_call * size) * 1000 /
-					   (double)(b.wall_ns - a.wall_ns),
-					   toaster_bench_cpu_json(&a, &b, cpu, sizeof(cpu)));
+					   (double)(per_call * size) * 1000 / (double)took,
+					   toaster_bench_cpu_json(&c.a, &c.b, cpu, sizeof(cpu)));
 		}
 	}
 	on = 0;
-	if (loopback && ioctl(fd, TOASTER_IOC_SET_LOOPBACK, &on) && !rc)
+	if (loopback && ioctl(c.fd, TOASTER_IOC_SET_LOOPBACK, &on) && !rc)
 		rc = bench_fail(op, "TOASTER_IOC_SET_LOOPBACK 0: %s", strerror(errno));
-	/*
-	 * Everything sent, warm-ups too, for the firmware's counters to be
-	 * checked against: the driver says a BURN went out, the firmware
-	 * says what came in.
-	 */
 	if (!rc)
-		toaster_bench_emit("total", "\"path\":\"driver\",\"op\":\"%s\",\"transfers\":%llu,\"bytes\":%llu,\"pattern_bytes\":%llu",
-				   op, (unsigned long long)transfer, (unsigned long long)bytes,
-				   (unsigned long long)pattern_bytes);
+		toaster_bench_emit_total("driver", op, &totals);
 out:
-	free(buf);
-	close(fd);
+	free(c.buf);
+	close(c.fd);
 	return rc;
 }
 

@@ -14,6 +14,7 @@
 
 #include "toaster_bench_lib.h"
 #include "toaster_clock.h"
+#include "toaster_proto.h"
 
 static int64_t toaster_bench_tv_ns(const struct timeval *tv)
 {
@@ -86,6 +87,23 @@ void toaster_bench_emit(const char *kind, const char *fmt, ...)
 	fflush(stdout);
 }
 
+void toaster_bench_count(struct toaster_bench_totals *t, uint64_t count,
+			 uint64_t size)
+{
+	t->transfers += count;
+	t->bytes += count * size;
+	if (size <= TOASTER_BURN_MAX)
+		t->pattern_bytes += count * size;
+}
+
+void toaster_bench_emit_total(const char *path, const char *op,
+			      const struct toaster_bench_totals *t)
+{
+	toaster_bench_emit("total", "\"path\":\"%s\",\"op\":\"%s\",\"transfers\":%llu,\"bytes\":%llu,\"pattern_bytes\":%llu",
+			   path, op, (unsigned long long)t->transfers,
+			   (unsigned long long)t->bytes,
+			   (unsigned long long)t->pattern_bytes);
+}
 /* splitmix64's finalizer: every transfer's pattern starts somewhere else. */
 static uint64_t toaster_bench_mix(uint64_t z)
 {

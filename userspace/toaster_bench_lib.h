@@ -45,6 +45,24 @@ const char *toaster_bench_cpu_json(const struct toaster_bench_cpu *a,
 				   const struct toaster_bench_cpu *b,
 				   char *buf, size_t size);
 
+/*
+ * What one path sent in a run, warm-ups too, for the firmware's counters
+ * to be checked against: the program says a BURN went out, the firmware
+ * says what came in.  A transfer over TOASTER_BURN_MAX crosses the bus
+ * but is no burn pattern, so it counts in bytes, not pattern_bytes.
+ */
+struct toaster_bench_totals {
+	uint64_t	transfers;
+	uint64_t	bytes;
+	uint64_t	pattern_bytes;
+};
+
+void toaster_bench_count(struct toaster_bench_totals *t, uint64_t count,
+			 uint64_t size);
+/* BENCH {"kind":"total","path":PATH,"op":OP,...} */
+void toaster_bench_emit_total(const char *path, const char *op,
+			      const struct toaster_bench_totals *t);
+
 /* Prints BENCH {"kind":"KIND",REST} where REST is printf-formatted. */
 __attribute__((format(printf, 2, 3)))
 void toaster_bench_emit(const char *kind, const char *fmt, ...);

@@ -157,6 +157,8 @@ struct ubench_stream {
 	unsigned int		depth;
 	struct ubench_slot	*slots;
 	uint64_t		next;		/* the run's next transfer number */
+	struct toaster_bench_totals totals;
+	struct toaster_bench_cpu a, b;	/* around the last run */
 };
 
 static void LIBUSB_CALL ubench_done(struct libusb_transfer *x)
@@ -265,9 +267,9 @@ static int ubench_finish(struct ubench_stream *st, struct ubench_slot *s)
  * Timed by *a and *b; the pattern fill and the check are inside, as the
  * refill of a slot is what an application does while the others fly.
  */
-static int ubench_run(struct ubench_stream *st, uint64_t count,
-		      struct toaster_bench_cpu *a, struct toaster_bench_cpu *b)
+static int ubench_run(void *ctx, uint64_t count, int64_t *took_ns)
 {
+	struct ubench_stream *st = ctx;
 	struct timeval tick = { .tv_sec = 0, .tv_usec = 100000 };
 	uint64_t submitted = 0, done = 0;
 	struct ubench_slot *s;
@@ -275,7 +277,7 @@ static int ubench_run(struct ubench_stream *st, uint64_t count,
 	bool busy;
 	int rc = 0;
 
-	toaster_bench_cpu_now(a);
+	toaster_bench_cpu_now(&st->a);
 	for (i = 0; i < st->depth && submitted < count; i++, submitted++) {
 		rc = ubench_submit(st, &st->slots[i]);
 		if (rc) {
@@ -310,7 +312,9 @@ static int ubench_run(struct ubench_stream *st, uint64_t count,
 			submitted++;
 		}
 	}
-	toaster_bench_cpu_now(b);
+	toaster_bench_cpu_now(&st->b);
+	toaster_bench_count(&st->totals, count, st->size);
+	*took_ns = st->b.wall_ns - st->a.wall_ns;
 	return 0;
 
 cancel:
@@ -332,38 +336,13 @@ cancel:
 	return rc;
 }
 
-/* One size and depth's warm-ups, which count in the firmware's totals. */
-struct ubench_warm_up {
-	struct ubench_stream	*st;
-	uint64_t		*transfers;
-	uint64_t		*bytes;
-	uint64_t		*pattern_bytes;
-};
-
-static int ubench_warm_up_run(void *ctx, uint64_t count, int64_t *took_ns)
-{
-	struct ubench_warm_up *w = ctx;
-	struct toaster_bench_cpu a, b;
-	int rc;
-
-	rc = ubench_run(w->st, count, &a, &b);
-	if (rc)
-		return rc;
-	*w->transfers += count;
-	*w->bytes += count * w->st->size;
-	if (w->st->size <= TOASTER_BURN_MAX)
-		*w->pattern_bytes += count * w->st->size;
-	*took_ns = b.wall_ns - a.wall_ns;
-	return 0;
-}
-
 static int ubench_xfer(struct toaster_usb *t, const struct ubench_opts *o, bool loopback)
 {
 	const char *op = loopback ? "loopback" : "burn";
 	struct ubench_stream st = { .t = t, .loopback = loopback };
-	struct toaster_bench_cpu a, b;
 	unsigned int s, d, rep;
-	uint64_t count, transfers = 0, bytes = 0, pattern_bytes = 0;
+	uint64_t count;
+	int64_t took;
 	char cpu[160];
 	int rc = 0, off;
 
@@ -397,31 +376,20 @@ static int ubench_xfer(struct toaster_usb *t, const struct ubench_opts *o, bool 
 			 * more last o->seconds.
 			 */
 			count = o->count > st.depth ? o->count : st.depth;
-			if (o->seconds > 0) {
-				struct ubench_warm_up w = {
-					.st = &st, .transfers = &transfers,
-					.bytes = &bytes, .pattern_bytes = &pattern_bytes,
-				};
-
-				rc = toaster_bench_calibrate(ubench_warm_up_run, &w, count,
+			if (o->seconds > 0)
+				rc = toaster_bench_calibrate(ubench_run, &st, count,
 							     UBENCH_TRANSFERS_MAX,
 							     o->seconds, &count);
-			}
 			for (rep = 0; rep < o->reps && !rc; rep++) {
-				rc = ubench_run(&st, count, &a, &b);
+				rc = ubench_run(&st, count, &took);
 				if (rc)
 					break;
-				transfers += count;
-				bytes += count * st.size;
-				if (st.size <= TOASTER_BURN_MAX)
-					pattern_bytes += count * st.size;
 				toaster_bench_emit("xfer", "\"path\":\"libusb\",\"op\":\"%s\",\"size\":%zu,\"depth\":%u,\"rep\":%u,\"transfers\":%llu,\"bytes\":%llu,\"mb_s\":%.3f,\"verified\":true,%s",
 						   op, st.size, st.depth, rep,
 						   (unsigned long long)count,
 						   (unsigned long long)(count * st.size),
-						   (double)(count * st.size) * 1000 /
-						   (double)(b.wall_ns - a.wall_ns),
-						   toaster_bench_cpu_json(&a, &b, cpu, sizeof(cpu)));
+						   (double)(count * st.size) * 1000 / (double)took,
+						   toaster_bench_cpu_json(&st.a, &st.b, cpu, sizeof(cpu)));
 			}
 			ubench_stream_free(&st);
 		}
@@ -435,9 +403,7 @@ off:
 	}
 	/* everything sent, warm-ups too, for the firmware's counters */
 	if (!rc)
-		toaster_bench_emit("total", "\"path\":\"libusb\",\"op\":\"%s\",\"transfers\":%llu,\"bytes\":%llu,\"pattern_bytes\":%llu",
-				   op, (unsigned long long)transfers, (unsigned long long)bytes,
-				   (unsigned long long)pattern_bytes);
+		toaster_bench_emit_total("libusb", op, &st.totals);
 	return rc;
 }
 

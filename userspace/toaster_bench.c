@@ -13,7 +13,7 @@
  *
  * C where the timing is: a shell loop would measure the shell.
  */
-#define _GNU_SOURCE /* pread(), O_CLOEXEC, pthreads, realpath() */
+#define _GNU_SOURCE /* pread(), O_CLOEXEC, pthreads, CPU affinity, realpath() */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -25,6 +25,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/timerfd.h>
@@ -42,7 +44,10 @@
 #define BENCH_CALL_BYTES_MAX	(32u << 20)
 /* A wake-up that does not come in this long is a failure, not a sample. */
 #define BENCH_WAIT_MS		5000
-/* Before a write: for the poller to be asleep in poll() when it lands. */
+/*
+ * Before a write: for the poller to be asleep in poll() when it lands;
+ * and so wake-floor's sleep unless --interval-ms says otherwise.
+ */
 #define BENCH_ARM_MS		2
 /*
  * After one: a write changes the status twice over, by the GET_STATUS
@@ -63,6 +68,7 @@ struct bench_opts {
 	uint64_t	sizes[TOASTER_BENCH_LIST_MAX];
 	unsigned int	nsizes;
 	const char	*tracefs;
+	unsigned int	interval_ms;
 };
 
 __attribute__((format(printf, 2, 3)))
@@ -98,7 +104,8 @@ static void bench_usage(FILE *f)
 		"                  (heating, then cooling after a cancel)\n"
 		"  wake-floor      no toaster: a timerfd's expiry (an hrtimer, in\n"
 		"                  interrupt context as the toaster's notification is in\n"
-		"                  softirq) to poll()'s wake-up: what any wake-up costs here\n"
+		"                  softirq) to poll()'s wake-up, and an eventfd written on\n"
+		"                  another CPU to poll()'s wake-up: what any wake-up costs\n"
 		"  burn            TOASTER_IOC_BURN, COUNT transfers per call\n"
 		"  loopback        TOASTER_IOC_LOOPBACK in one loopback session, every\n"
 		"                  echo compared with what was sent\n"
@@ -111,7 +118,9 @@ static void bench_usage(FILE *f)
 		"                     calls go on, burn and loopback calls carry as many\n"
 		"                     transfers as a warm-up call says fit (default 0)\n"
 		"  -z, --sizes LIST   burn, loopback: bytes per transfer, e.g. 4K,64K,1M\n"
-		"  -t, --tracefs DIR  notify-latency: tracefs (default /sys/kernel/tracing)\n");
+		"  -t, --tracefs DIR  notify-latency: tracefs (default /sys/kernel/tracing)\n"
+		"  -i, --interval-ms N  wake-floor: each wake-up after N ms asleep\n"
+		"                     (default %d)\n", BENCH_ARM_MS);
 }
 
 /* ------------------------------------------------------------------ */
@@ -633,8 +642,8 @@ static int bench_notify_latency(const struct bench_opts *o)
 	struct bench_wake w[BENCH_WAKES_MAX];
 	struct bench_notify *ev = NULL;
 	struct toaster_status st;
-	int64_t lat[BENCH_WAKES_MAX], prev;
-	char intf[64], list[8192], *trace;
+	int64_t lat[BENCH_WAKES_MAX], woke_by[BENCH_WAKES_MAX], prev;
+	char intf[64], list[8192], spacing[8192], *trace;
 	unsigned int rep, nw, i, nlat, unmatched, awake;
 	size_t nev, e;
 	uint32_t darkness = 1;
@@ -716,8 +725,10 @@ static int bench_notify_latency(const struct bench_opts *o)
 				unmatched++;
 			else if (ev[e].ts_ns < w[i].enter_ns)
 				awake++;
-			else
+			else {
+				woke_by[nlat] = ev[e].ts_ns;
 				lat[nlat++] = w[i].wake_ns - ev[e].ts_ns;
+			}
 			prev = w[i].wake_ns;
 		}
 		free(ev);
@@ -728,8 +739,16 @@ static int bench_notify_latency(const struct bench_opts *o)
 			break;
 		}
 		bench_us_list(list, sizeof(list), lat, nlat);
-		toaster_bench_emit("latency", "\"what\":\"notify_to_wake\",\"rep\":%u,\"samples_us\":%s,\"wakeups\":%u,\"notifications\":%zu,\"not_the_toasters\":%u,\"not_asleep\":%u,\"trace_resolution_us\":1",
-				   rep, list, nw, nev, unmatched, awake);
+		/*
+		 * How long the poller slept before each of those: a wake-up
+		 * costs more after a longer sleep (wake-floor --interval-ms),
+		 * so the floor is measured at this spacing too.
+		 */
+		for (i = 1; i < nlat; i++)
+			woke_by[i - 1] = woke_by[i] - woke_by[i - 1];
+		bench_us_list(spacing, sizeof(spacing), woke_by, nlat - 1);
+		toaster_bench_emit("latency", "\"what\":\"notify_to_wake\",\"rep\":%u,\"samples_us\":%s,\"spacing_us\":%s,\"wakeups\":%u,\"notifications\":%zu,\"not_the_toasters\":%u,\"not_asleep\":%u,\"trace_resolution_us\":1",
+				   rep, list, spacing, nw, nev, unmatched, awake);
 	}
 	bench_tracefs_stop(&t);
 out:
@@ -743,23 +762,23 @@ out:
 /* --- wake-floor: the same wake-up with no USB in it --- */
 
 /*
- * An absolute CLOCK_MONOTONIC timerfd, 2 ms ahead, and poll() on it: the
- * time from the expiry to the poller running again is the wake-up of
- * notify-latency less everything the toaster and USB add, so the part of
- * that figure no driver can take away on this machine.
+ * An absolute CLOCK_MONOTONIC timerfd, o->interval_ms ahead, and poll() on
+ * it: the time from the expiry to the poller running again is the wake-up
+ * of notify-latency less everything the toaster and USB add, so the part
+ * of that figure no driver can take away on this machine.  It depends on
+ * how long the CPU was idle: after 25 ms a wake-up under TCG costs two or
+ * three times what it does after 2 ms, so it is measured at both.
  */
-static int bench_wake_floor(const struct bench_opts *o)
+static int bench_timer_floor(const struct bench_opts *o, uint64_t samples)
 {
-	uint64_t samples = o->count < 5 ? 5 : o->count, i, ticks;
 	int64_t lat[BENCH_WAKES_MAX], at;
 	struct itimerspec its = { 0 };
 	struct pollfd pfd;
 	char list[8192];
 	unsigned int rep;
+	uint64_t i, ticks;
 	int fd, rc = 0;
 
-	if (samples > BENCH_WAKES_MAX)
-		samples = BENCH_WAKES_MAX;
 	fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
 	if (fd < 0)
 		return bench_fail("wake-floor", "timerfd_create: %s", strerror(errno));
@@ -767,7 +786,7 @@ static int bench_wake_floor(const struct bench_opts *o)
 	pfd.events = POLLIN;
 	for (rep = 0; rep < o->reps && !rc; rep++) {
 		for (i = 0; i < samples; i++) {
-			at = toaster_now_ns() + 2 * TOASTER_NS_PER_MS;
+			at = toaster_now_ns() + (int64_t)o->interval_ms * TOASTER_NS_PER_MS;
 			its.it_value = toaster_timespec(at);
 			if (timerfd_settime(fd, TFD_TIMER_ABSTIME, &its, NULL)) {
 				rc = bench_fail("wake-floor", "timerfd_settime: %s", strerror(errno));
@@ -786,11 +805,152 @@ static int bench_wake_floor(const struct bench_opts *o)
 		if (rc)
 			break;
 		bench_us_list(list, sizeof(list), lat, (unsigned int)samples);
-		toaster_bench_emit("latency", "\"what\":\"timer_to_wake\",\"rep\":%u,\"samples_us\":%s",
-				   rep, list);
+		toaster_bench_emit("latency", "\"what\":\"timer_to_wake\",\"rep\":%u,\"interval_ms\":%u,\"samples_us\":%s",
+				   rep, o->interval_ms, list);
 	}
 	close(fd);
 	return rc;
+}
+
+/*
+ * Most of the toaster's notifications wake a poller on the other CPU from
+ * the one whose softirq completed the interrupt URB; a timerfd wakes its
+ * own.  So the other floor: a thread on one CPU writes an eventfd every
+ * interval, and the poller, pinned to the other, is timed from the write
+ * to its return from poll().
+ */
+struct bench_remote {
+	int		efd;
+	int		ack_efd;	/* the poller's: it took that one */
+	int		cpu;
+	unsigned int	interval_ms;
+	uint64_t	samples;
+	int64_t		written_ns[BENCH_WAKES_MAX];
+	int		err;
+};
+
+static int bench_pin(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return -pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+}
+
+static void *bench_remote_waker(void *arg)
+{
+	struct bench_remote *r = arg;
+	uint64_t i, one = 1;
+	struct timespec at;
+
+	r->err = bench_pin(r->cpu);
+	for (i = 0; i < r->samples && !r->err; i++) {
+		at = toaster_timespec(toaster_now_ns() +
+				      (int64_t)r->interval_ms * TOASTER_NS_PER_MS);
+		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &at, NULL) == EINTR)
+			;
+		r->written_ns[i] = toaster_now_ns();
+		if (write(r->efd, &one, sizeof(one)) != (ssize_t)sizeof(one) ||
+		    read(r->ack_efd, &one, sizeof(one)) != (ssize_t)sizeof(one))
+			r->err = -errno;
+	}
+	return NULL;
+}
+
+static int bench_remote_floor(const struct bench_opts *o, uint64_t samples)
+{
+	struct bench_remote r = {
+		.efd = -1, .ack_efd = -1,
+		.interval_ms = o->interval_ms, .samples = samples,
+	};
+	int64_t woke[BENCH_WAKES_MAX], slept[BENCH_WAKES_MAX], lat[BENCH_WAKES_MAX];
+	struct pollfd pfd;
+	pthread_t waker;
+	char list[8192];
+	unsigned int rep;
+	uint64_t i, ticks, one = 1;
+	unsigned int n, awake;
+	int err, rc = 0;
+
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2) {
+		fprintf(stderr, "%s: wake-floor: one CPU, no other CPU's wake-up to time\n",
+			bench_prog);
+		return 0;
+	}
+	err = bench_pin(0);
+	if (err)
+		return bench_fail("wake-floor", "pinning to CPU 0: %s", strerror(-err));
+	r.cpu = 1;
+	r.efd = eventfd(0, EFD_CLOEXEC);
+	r.ack_efd = eventfd(0, EFD_CLOEXEC | EFD_SEMAPHORE);
+	if (r.efd < 0 || r.ack_efd < 0) {
+		rc = bench_fail("wake-floor", "eventfd: %s", strerror(errno));
+		goto out;
+	}
+	pfd.fd = r.efd;
+	pfd.events = POLLIN;
+	for (rep = 0; rep < o->reps && !rc; rep++) {
+		if (pthread_create(&waker, NULL, bench_remote_waker, &r)) {
+			rc = bench_fail("wake-floor", "cannot start the waker thread");
+			break;
+		}
+		for (i = 0; i < samples; i++) {
+			slept[i] = toaster_now_ns();
+			if (poll(&pfd, 1, BENCH_WAIT_MS) != 1) {
+				rc = bench_fail("wake-floor", "the eventfd did not wake poll()");
+				break;
+			}
+			woke[i] = toaster_now_ns();
+			if (read(r.efd, &ticks, sizeof(ticks)) != (ssize_t)sizeof(ticks) ||
+			    write(r.ack_efd, &one, sizeof(one)) != (ssize_t)sizeof(one)) {
+				rc = bench_fail("wake-floor", "the eventfds: %s", strerror(errno));
+				break;
+			}
+		}
+		/* on a failure, every ack the waker has still to wait for */
+		if (rc && write(r.ack_efd, &samples, sizeof(samples)) != (ssize_t)sizeof(samples))
+			rc = bench_fail("wake-floor", "cannot stop the waker: %s", strerror(errno));
+		pthread_join(waker, NULL);
+		if (rc)
+			break;
+		if (r.err) {
+			rc = bench_fail("wake-floor", "the waker on CPU %d: %s", r.cpu,
+					strerror(-r.err));
+			break;
+		}
+		/* a write before the poller was back in poll() woke nothing */
+		for (i = 0, n = 0, awake = 0; i < samples; i++) {
+			if (slept[i] >= r.written_ns[i])
+				awake++;
+			else
+				lat[n++] = woke[i] - r.written_ns[i];
+		}
+		if (!n) {
+			rc = bench_fail("wake-floor", "the poller was never asleep when the eventfd was written");
+			break;
+		}
+		bench_us_list(list, sizeof(list), lat, n);
+		toaster_bench_emit("latency", "\"what\":\"remote_to_wake\",\"rep\":%u,\"interval_ms\":%u,\"poller_cpu\":0,\"waker_cpu\":%d,\"samples_us\":%s,\"not_asleep\":%u",
+				   rep, o->interval_ms, r.cpu, list, awake);
+	}
+out:
+	if (r.efd >= 0)
+		close(r.efd);
+	if (r.ack_efd >= 0)
+		close(r.ack_efd);
+	return rc;
+}
+
+static int bench_wake_floor(const struct bench_opts *o)
+{
+	uint64_t samples = o->count < 5 ? 5 : o->count;
+	int rc;
+
+	if (samples > BENCH_WAKES_MAX)
+		samples = BENCH_WAKES_MAX;
+	rc = bench_timer_floor(o, samples);
+	return rc ? rc : bench_remote_floor(o, samples);
 }
 
 /* ------------------------------------------------------------------ */
@@ -925,6 +1085,7 @@ int main(int argc, char **argv)
 		{ "seconds", required_argument, NULL, 's' },
 		{ "sizes", required_argument, NULL, 'z' },
 		{ "tracefs", required_argument, NULL, 't' },
+		{ "interval-ms", required_argument, NULL, 'i' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -933,6 +1094,7 @@ int main(int argc, char **argv)
 		.count = 1,
 		.reps = 5,
 		.tracefs = "/sys/kernel/tracing",
+		.interval_ms = BENCH_ARM_MS,
 	};
 	const char *cmd;
 	uint64_t n;
@@ -948,7 +1110,7 @@ int main(int argc, char **argv)
 	}
 	cmd = argv[1];
 	optind = 2;
-	while ((c = getopt_long(argc, argv, "d:r:c:s:z:t:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "d:r:c:s:z:t:i:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
 			o.dev = optarg;
@@ -982,6 +1144,13 @@ int main(int argc, char **argv)
 			break;
 		case 't':
 			o.tracefs = optarg;
+			break;
+		case 'i':
+			if (!toaster_bench_parse_size(optarg, 1000, &n)) {
+				fprintf(stderr, "%s: --interval-ms: want 1 to 1000\n", bench_prog);
+				return 2;
+			}
+			o.interval_ms = (unsigned int)n;
 			break;
 		case 'h':
 			bench_usage(stdout);

@@ -112,17 +112,23 @@ int toaster_aio_wait(struct toaster_aio *q, int also_fd)
 	return 0;
 }
 
-bool toaster_aio_next(struct toaster_aio *q, long *res, void **buf)
+bool toaster_aio_next(struct toaster_aio *q, size_t *len, void **buf, int *err)
 {
-	struct toaster_aio_req *r = toaster_aio_at(q, 0);
+	struct toaster_aio_req *r;
 
-	if (!q->queued || !r->done)
-		return false;
-	*res = r->res;
-	*buf = (void *)(uintptr_t)r->cb.aio_buf;
-	q->head = (q->head + 1) % TOASTER_BULK_QUEUE;
-	q->queued--;
-	return true;
+	while (q->queued && (r = toaster_aio_at(q, 0))->done) {
+		q->head = (q->head + 1) % TOASTER_BULK_QUEUE;
+		q->queued--;
+		if (r->res >= 0) {
+			*len = (size_t)r->res;
+			*buf = (void *)(uintptr_t)r->cb.aio_buf;
+			return true;
+		}
+		/* taken back by a drain: it moved nothing, and that is no error */
+		if (r->res != -ECONNRESET && !*err)
+			*err = (int)-r->res;
+	}
+	return false;
 }
 
 /*

@@ -150,19 +150,14 @@ static int toaster_out_take(struct toaster_gadget *g, struct toaster_aio *q,
 {
 	struct toaster_bulk *b = &g->bulk;
 	int err = 0;
+	size_t len;
 	void *buf;
-	long res;
 
-	while (toaster_aio_next(q, &res, &buf)) {
+	while (toaster_aio_next(q, &len, &buf, &err)) {
 		*since = toaster_now_ns();
-		if (res < 0) {
-			if (res != -ECONNRESET)
-				err = (int)-res;
-			continue;
-		}
 		if (b->loopback && buf != toaster_echo_at(b, b->count)->data)
-			memmove(toaster_echo_at(b, b->count)->data, buf, (size_t)res);
-		toaster_bulk_received(g, (size_t)res);
+			memmove(toaster_echo_at(b, b->count)->data, buf, len);
+		toaster_bulk_received(g, len);
 	}
 	return err;
 }
@@ -237,16 +232,11 @@ static int toaster_in_take(struct toaster_gadget *g, struct toaster_aio *q)
 	struct toaster_bulk *b = &g->bulk;
 	struct toaster_echo_slot *s;
 	int err = 0;
+	size_t len;
 	void *buf;
-	long res;
 
-	while (toaster_aio_next(q, &res, &buf)) {
-		if (res < 0) {
-			/* taken back by a flush, which drops the slot */
-			if (res != -ECONNRESET)
-				err = (int)-res;
-			continue;
-		}
+	/* one taken back was taken by a flush, which drops the slot */
+	while (toaster_aio_next(q, &len, &buf, &err)) {
 		s = toaster_echo_at(b, 0);
 		if (++b->in_pieces < toaster_echo_pieces(s))
 			continue;

@@ -425,8 +425,12 @@ int toaster_aio_submit(struct toaster_aio *q, bool write, void *buf,
 		       size_t len);
 /* Until a request completes, also_fd (if >= 0) polls readable, or a signal. */
 int toaster_aio_wait(struct toaster_aio *q, int also_fd);
-/* The oldest request's result and buffer, if it completed; then it goes. */
-bool toaster_aio_next(struct toaster_aio *q, long *res, void **buf);
+/*
+ * The oldest request's length and buffer, if it completed with data; then
+ * it goes.  Requests that failed go too: the first error into *err (if it
+ * holds none yet), but not a drain's -ECONNRESET.
+ */
+bool toaster_aio_next(struct toaster_aio *q, size_t *len, void **buf, int *err);
 bool toaster_aio_drain(struct toaster_aio *q);
 void toaster_aio_exit(struct toaster_aio *q);
 

@@ -154,13 +154,12 @@ struct toaster_ctl {
 #define TOASTER_BULK_SLOTS		16
 /*
  * How many requests a backend that can take them back (FunctionFS) keeps
- * queued on each bulk endpoint: twice as many as toaster.ko keeps URBs in
+ * queued on each bulk endpoint: as many as toaster.ko keeps URBs in
  * flight, so that the host never waits for the firmware to come round.
- * With only as many (eight), the firmware was the bottleneck: on 6.12
- * under TCG, medians of 9 in one boot, 16 KiB BURN went from 97 to
- * 122 MB/s and 16 KiB LOOPBACK from 46 to 52 MB/s with sixteen, and
- * libusb at depth 16 from 99 to 106 MB/s.  More URBs in the driver
- * instead bought nothing (100 MB/s at 16 KiB).
+ * With eight, the firmware was the bottleneck: on 6.12 under TCG,
+ * medians of 9 in one boot, 16 KiB BURN through a driver keeping eight
+ * URBs went from 97 to 122 MB/s and 16 KiB LOOPBACK from 46 to 52 MB/s
+ * with sixteen, and libusb at depth 16 from 99 to 106 MB/s.
  */
 #define TOASTER_BULK_QUEUE		16
 /*

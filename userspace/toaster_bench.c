@@ -68,6 +68,7 @@ struct bench_opts {
 	uint64_t	sizes[TOASTER_BENCH_LIST_MAX];
 	unsigned int	nsizes;
 	const char	*tracefs;
+	const char	*marker;
 	unsigned int	interval_ms;
 };
 
@@ -119,6 +120,8 @@ static void bench_usage(FILE *f)
 		"                     transfers as a warm-up call says fit (default 0)\n"
 		"  -z, --sizes LIST   burn, loopback: bytes per transfer, e.g. 4K,64K,1M\n"
 		"  -t, --tracefs DIR  notify-latency: tracefs (default /sys/kernel/tracing)\n"
+		"  -m, --marker FILE  notify-latency: write each wake-up to FILE, a\n"
+		"                     tracefs instance's trace_marker\n"
 		"  -i, --interval-ms N  wake-floor: each wake-up after N ms asleep\n"
 		"                     (default %d)\n", BENCH_ARM_MS);
 }
@@ -587,12 +590,17 @@ struct bench_wake {
 
 /*
  * Wakes the poller until @done says so: the status after each wake-up is
- * read by ioctl for it.  Returns 0, or a negative errno.
+ * read by ioctl for it.  Each wake-up is also written to @marker_fd, if
+ * it is open: a trace_marker, which puts the moment the program had its
+ * wake-up in a trace beside the scheduler's events.  Returns 0, or a
+ * negative errno.
  */
-static int bench_collect(int fd, struct bench_wake *w, unsigned int max,
-			 unsigned int *n,
+static int bench_collect(int fd, int marker_fd, struct bench_wake *w,
+			 unsigned int max, unsigned int *n,
 			 bool (*done)(const struct toaster_status *, int), int arg)
 {
+	static const char woke[] = "toaster-bench: woke\n";
+
 	struct pollfd pfd = { .fd = fd, .events = POLLIN };
 	struct toaster_status st;
 	int64_t until = toaster_now_ns() + (int64_t)BENCH_PHASE_MS * TOASTER_NS_PER_MS;
@@ -620,6 +628,8 @@ static int bench_collect(int fd, struct bench_wake *w, unsigned int max,
 			w[*n].wake_ns = toaster_now_ns();
 			(*n)++;
 		}
+		if (marker_fd >= 0 && write(marker_fd, woke, sizeof(woke) - 1) < 0)
+			return -errno;
 	}
 }
 
@@ -647,7 +657,7 @@ static int bench_notify_latency(const struct bench_opts *o)
 	unsigned int rep, nw, i, nlat, unmatched, awake;
 	size_t nev, e;
 	uint32_t darkness = 1;
-	int fd, cfd, err, rc = 0, ambient;
+	int fd, cfd, marker_fd = -1, err, rc = 0, ambient;
 
 	err = bench_intf_name(o->dev, intf, sizeof(intf));
 	if (err)
@@ -663,6 +673,13 @@ static int bench_notify_latency(const struct bench_opts *o)
 	if (fd < 0 || cfd < 0) {
 		rc = bench_fail("notify-latency", "open %s: %s", o->dev, strerror(errno));
 		goto out;
+	}
+	if (o->marker) {
+		marker_fd = open(o->marker, O_WRONLY | O_CLOEXEC);
+		if (marker_fd < 0) {
+			rc = bench_fail("notify-latency", "open %s: %s", o->marker, strerror(errno));
+			goto out;
+		}
 	}
 	if (ioctl(fd, TOASTER_IOC_GET_STATUS, &st)) {
 		rc = bench_fail("notify-latency", "GET_STATUS: %s", strerror(errno));
@@ -687,11 +704,12 @@ static int bench_notify_latency(const struct bench_opts *o)
 			rc = bench_fail("notify-latency", "TOAST: %s", strerror(errno));
 			break;
 		}
-		err = bench_collect(fd, w, BENCH_WAKES_MAX, &nw, bench_heated, 0);
+		err = bench_collect(fd, marker_fd, w, BENCH_WAKES_MAX, &nw, bench_heated, 0);
 		if (!err && ioctl(cfd, TOASTER_IOC_CANCEL))
 			err = -errno;
 		if (!err)
-			err = bench_collect(fd, w, BENCH_WAKES_MAX, &nw, bench_cooled, ambient);
+			err = bench_collect(fd, marker_fd, w, BENCH_WAKES_MAX, &nw, bench_cooled,
+					    ambient);
 		if (err) {
 			ioctl(cfd, TOASTER_IOC_CANCEL);
 			rc = bench_fail("notify-latency", "a toast at darkness 1, heating then cooling: %s",
@@ -756,6 +774,8 @@ out:
 		close(fd);
 	if (cfd >= 0)
 		close(cfd);
+	if (marker_fd >= 0)
+		close(marker_fd);
 	return rc;
 }
 
@@ -1086,6 +1106,7 @@ int main(int argc, char **argv)
 		{ "sizes", required_argument, NULL, 'z' },
 		{ "tracefs", required_argument, NULL, 't' },
 		{ "interval-ms", required_argument, NULL, 'i' },
+		{ "marker", required_argument, NULL, 'm' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -1110,7 +1131,7 @@ int main(int argc, char **argv)
 	}
 	cmd = argv[1];
 	optind = 2;
-	while ((c = getopt_long(argc, argv, "d:r:c:s:z:t:i:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "d:r:c:s:z:t:i:m:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
 			o.dev = optarg;
@@ -1144,6 +1165,9 @@ int main(int argc, char **argv)
 			break;
 		case 't':
 			o.tracefs = optarg;
+			break;
+		case 'm':
+			o.marker = optarg;
 			break;
 		case 'i':
 			if (!toaster_bench_parse_size(optarg, 1000, &n)) {

@@ -112,7 +112,7 @@ int toaster_aio_wait(struct toaster_aio *q, int also_fd)
 	return 0;
 }
 
-bool toaster_aio_next(struct toaster_aio *q, size_t *len, void **buf, int *err)
+bool toaster_aio_next(struct toaster_aio *q, struct toaster_aio_done *d, int *err)
 {
 	struct toaster_aio_req *r;
 
@@ -120,8 +120,9 @@ bool toaster_aio_next(struct toaster_aio *q, size_t *len, void **buf, int *err)
 		q->head = (q->head + 1) % TOASTER_BULK_QUEUE;
 		q->queued--;
 		if (r->res >= 0) {
-			*len = (size_t)r->res;
-			*buf = (void *)(uintptr_t)r->cb.aio_buf;
+			d->buf = (void *)(uintptr_t)r->cb.aio_buf;
+			d->len = (size_t)r->res;
+			d->asked = r->cb.aio_nbytes;
 			return true;
 		}
 		/* taken back by a drain: it moved nothing, and that is no error */

@@ -9,7 +9,7 @@
  * slow-bulk and halt faults as faults.c reports them.
  *
  * Each worker moves up to TOASTER_BULK_REQ_LEN and one packet a system
- * call (toaster_bulk_req_len()): the out worker reads into an echo slot
+ * call: the out worker reads into an echo slot
  * (loopback) or its own buffer (burn patterns), the in worker writes the
  * slots back in order.  A transfer is the data
  * up to the first short packet, a ZLP included, so a read that returns
@@ -55,7 +55,10 @@ _Static_assert(TOASTER_BULK_REQ_LEN % TOASTER_BULK_MAXP_HS == 0 &&
 	       TOASTER_BULK_REQ_LEN % TOASTER_BULK_MAXP_FS == 0 &&
 	       TOASTER_BULK_QUEUED_REQ_LEN % TOASTER_BULK_MAXP_HS == 0 &&
 	       TOASTER_BULK_QUEUED_REQ_LEN % TOASTER_BULK_MAXP_FS == 0 &&
-	       TOASTER_BULK_QUEUED_REQ_LEN <= TOASTER_BULK_BUF_LEN,
+	       TOASTER_BULK_QUEUED_REQ_LEN <= TOASTER_BULK_BUF_LEN &&
+	       TOASTER_BULK_QUEUED_REQ_MIN % TOASTER_BULK_MAXP_HS == 0 &&
+	       TOASTER_BULK_QUEUED_REQ_MIN % TOASTER_BULK_MAXP_FS == 0 &&
+	       TOASTER_BULK_QUEUED_REQ_MIN <= TOASTER_BULK_QUEUED_REQ_LEN,
 	       "a request must be whole packets at either speed, in a slot");
 
 /* How long main waits for a worker to say it is done with a sync. */
@@ -72,15 +75,12 @@ static size_t toaster_bulk_maxp(const struct toaster_gadget *g)
 }
 
 /*
- * What one bulk OUT request asks for, as whole packets.  One at a time: a
- * transfer of TOASTER_BULK_REQ_LEN and the ZLP after it complete it
- * together (short).  Queued: what FunctionFS allocates cheaply (see
- * TOASTER_BULK_QUEUED_REQ_LEN); a request is never more than a slot.
+ * What one bulk OUT read asks for here, as whole packets: a transfer of
+ * TOASTER_BULK_REQ_LEN and the ZLP after it complete it together (short).
+ * The queued worker's follow the host's (bulk_queued.c).
  */
-size_t toaster_bulk_req_len(const struct toaster_gadget *g)
+static size_t toaster_bulk_req_len(const struct toaster_gadget *g)
 {
-	if (g->ops->queues_bulk)
-		return TOASTER_BULK_QUEUED_REQ_LEN;
 	return TOASTER_BULK_REQ_LEN + toaster_bulk_maxp(g);
 }
 
@@ -143,10 +143,10 @@ static void toaster_burned(struct toaster_bulk *b, size_t len)
  * Under lock: a read brought n bytes, into the echo slot at the tail if
  * loopback is on (the mode changes only between reads, in this thread).
  */
-void toaster_bulk_received(struct toaster_gadget *g, size_t n)
+void toaster_bulk_received(struct toaster_gadget *g, size_t n, bool ends)
 {
 	struct toaster_bulk *b = &g->bulk;
-	bool ends = n < toaster_bulk_req_len(g), first = b->xfer == 0;
+	bool first = b->xfer == 0;
 	struct toaster_echo_slot *s;
 
 	b->xfer += n;
@@ -238,7 +238,8 @@ static void *toaster_out_main(void *arg)
 		pthread_mutex_lock(&g->lock);
 		since = toaster_now_ns();
 		if (n >= 0) {
-			toaster_bulk_received(g, (size_t)n);
+			toaster_bulk_received(g, (size_t)n,
+					      (size_t)n < toaster_bulk_req_len(g));
 		} else if (errno != EINTR) {
 			toaster_dbg("bulk OUT: %s", strerror(errno));
 			/* the host went: nothing to do until main stops us */

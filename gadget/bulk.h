@@ -14,8 +14,6 @@
 
 #include "firmware.h"
 
-/* What one bulk OUT request asks for: less is the end of a transfer. */
-size_t toaster_bulk_req_len(const struct toaster_gadget *g);
 /* The echo ring: slot i after the head; the head goes, sent or not. */
 struct toaster_echo_slot *toaster_echo_at(struct toaster_bulk *b, unsigned int i);
 void toaster_echo_pop(struct toaster_gadget *g, bool sent);
@@ -24,8 +22,11 @@ bool toaster_bulk_wait_until(struct toaster_gadget *g, int64_t deadline);
 /* When a request that could go at since may go, as slow-bulk has it. */
 int64_t toaster_bulk_due(const struct toaster_gadget *g, int64_t since);
 
-/* bulk OUT: a request brought n bytes (into the echo tail in loopback). */
-void toaster_bulk_received(struct toaster_gadget *g, size_t n);
+/*
+ * bulk OUT: a request brought n bytes (into the echo tail in loopback),
+ * less than it asked for if it ends a transfer.
+ */
+void toaster_bulk_received(struct toaster_gadget *g, size_t n, bool ends);
 /* Between requests: halt=bulk-out, and a sync main asked for. */
 void toaster_bulk_halt_out(struct toaster_gadget *g);
 void toaster_bulk_out_sync(struct toaster_gadget *g);

@@ -140,6 +140,30 @@ static uint8_t *toaster_out_next_buf(struct toaster_bulk *b,
 }
 
 /*
+ * Under lock: the length of the reads to queue next, after one that asked
+ * for d->asked and moved d->len (TOASTER_BULK_QUEUED_REQ_LEN says why).
+ * One that ended a transfer of @xfer bytes: a packet more than that, so
+ * that one read takes the next transfer of that size and its end; one
+ * that filled, the transfer going on: twice as long.  Whole packets at
+ * either speed, as TOASTER_BULK_QUEUED_REQ_MIN and _LEN are.
+ */
+static void toaster_out_follow(struct toaster_bulk *b,
+			       const struct toaster_aio_done *d, size_t xfer)
+{
+	size_t len;
+
+	if (d->len < d->asked)
+		len = (xfer / TOASTER_BULK_MAXP_HS + 1) * TOASTER_BULK_MAXP_HS;
+	else
+		len = 2 * d->asked;
+	if (len < TOASTER_BULK_QUEUED_REQ_MIN)
+		len = TOASTER_BULK_QUEUED_REQ_MIN;
+	if (len > TOASTER_BULK_QUEUED_REQ_LEN)
+		len = TOASTER_BULK_QUEUED_REQ_LEN;
+	b->out_req_len = len;
+}
+
+/*
  * Under lock: what the completed reads brought, oldest first.  A read a
  * drain cancelled brought nothing, so the one after it filled a later
  * slot than its own: its data moves down.  Returns 0, or the error an
@@ -149,15 +173,15 @@ static int toaster_out_take(struct toaster_gadget *g, struct toaster_aio *q,
 			    int64_t *since)
 {
 	struct toaster_bulk *b = &g->bulk;
+	struct toaster_aio_done d;
 	int err = 0;
-	size_t len;
-	void *buf;
 
-	while (toaster_aio_next(q, &len, &buf, &err)) {
+	while (toaster_aio_next(q, &d, &err)) {
 		*since = toaster_now_ns();
-		if (b->loopback && buf != toaster_echo_at(b, b->count)->data)
-			memmove(toaster_echo_at(b, b->count)->data, buf, len);
-		toaster_bulk_received(g, len);
+		if (b->loopback && d.buf != toaster_echo_at(b, b->count)->data)
+			memmove(toaster_echo_at(b, b->count)->data, d.buf, d.len);
+		toaster_out_follow(b, &d, b->xfer + d.len);
+		toaster_bulk_received(g, d.len, d.len < d.asked);
 	}
 	return err;
 }
@@ -172,6 +196,7 @@ void *toaster_out_queued_main(void *arg)
 	int err;
 
 	toaster_queued_enter(g, &q, TOASTER_EP_ROLE_OUT, "bulk OUT");
+	b->out_req_len = TOASTER_BULK_QUEUED_REQ_LEN;
 	while (!g->io_stop) {
 		if (b->out_ack != b->sync_asked) {
 			toaster_queued_drain(g, &q);
@@ -190,7 +215,7 @@ void *toaster_out_queued_main(void *arg)
 				toaster_dbg("fault slow-bulk=%u: held a bulk OUT request up",
 					    toaster_fault_slow_bulk_ms(g));
 			pthread_mutex_unlock(&g->lock);
-			err = toaster_aio_submit(&q, false, buf, toaster_bulk_req_len(g));
+			err = toaster_aio_submit(&q, false, buf, b->out_req_len);
 			pthread_mutex_lock(&g->lock);
 		}
 		if (err && err != -EINTR) {
@@ -231,12 +256,11 @@ static int toaster_in_take(struct toaster_gadget *g, struct toaster_aio *q)
 {
 	struct toaster_bulk *b = &g->bulk;
 	struct toaster_echo_slot *s;
+	struct toaster_aio_done d;
 	int err = 0;
-	size_t len;
-	void *buf;
 
 	/* one taken back was taken by a flush, which drops the slot */
-	while (toaster_aio_next(q, &len, &buf, &err)) {
+	while (toaster_aio_next(q, &d, &err)) {
 		s = toaster_echo_at(b, 0);
 		if (++b->in_pieces < toaster_echo_pieces(s))
 			continue;

@@ -165,15 +165,22 @@ struct toaster_ctl {
 /*
  * And how long each of those is.  FunctionFS allocates a kernel buffer of
  * a request's length for each AIO request, which Debian's kernels zero
- * (init_on_alloc): TOASTER_BULK_REQ_LEN and a packet, 66048 bytes, takes
- * a 128 KiB block from the page allocator, and each io_submit() took
- * 250-600 us under TCG, more than a 4 KiB transfer on the bus.  32 KiB
- * exactly wastes nothing and comes from the per-CPU page lists: 4 KiB
- * BURN went from 9-13 to 20-27 MB/s with it, side by side in one boot.
- * A transfer that fills a request whole is ended by the next request,
- * which its ZLP completes short.
+ * (init_on_alloc), so a read's length is most of what it costs:
+ * TOASTER_BULK_REQ_LEN and a packet, 66048 bytes, takes a 128 KiB block
+ * from the page allocator, and each io_submit() took 250-600 us under
+ * TCG, more than a 4 KiB transfer on the bus.  So the out worker's reads
+ * follow the host's transfers (toaster_out_follow()): one packet more than
+ * the last transfer, so that one read takes each transfer and its end,
+ * from TOASTER_BULK_QUEUED_REQ_MIN up to TOASTER_BULK_QUEUED_REQ_LEN,
+ * which exactly wastes nothing and comes from the per-CPU page lists.
+ * Side by side in one boot, 32 KiB reads against 9-13 MB/s at 66048 took
+ * 4 KiB BURN to 20-27, and reads of 4 KiB and a packet to 125 MB/s
+ * against 46 at 32 KiB.  A transfer that fills a read whole is ended by a
+ * later one, which its short packet or ZLP completes short; a read that
+ * fills makes the next ones twice as long.
  */
 #define TOASTER_BULK_QUEUED_REQ_LEN	(32 * 1024)
+#define TOASTER_BULK_QUEUED_REQ_MIN	(4 * 1024 + TOASTER_BULK_MAXP_HS)
 
 /* One endpoint's queue of kernel AIO requests (aio.c). */
 struct toaster_aio_req {
@@ -235,6 +242,7 @@ struct toaster_bulk {
 	bool		in_polling;	/* the in worker waits on in_kick */
 	int		in_kick;	/* eventfd: a slot to write came */
 	size_t		xfer;		/* the OUT transfer so far */
+	size_t		out_req_len;	/* the queued out worker's next read */
 	bool		drop_echo;	/* halt=bulk-in: this transfer's goes */
 	struct toaster_bulk_stats stats;
 
@@ -424,12 +432,19 @@ int toaster_aio_submit(struct toaster_aio *q, bool write, void *buf,
 		       size_t len);
 /* Until a request completes, also_fd (if >= 0) polls readable, or a signal. */
 int toaster_aio_wait(struct toaster_aio *q, int also_fd);
+/* A completed request, as toaster_aio_next() hands it out. */
+struct toaster_aio_done {
+	void		*buf;
+	size_t		len;		/* what it moved */
+	size_t		asked;		/* what it was queued for */
+};
+
 /*
- * The oldest request's length and buffer, if it completed with data; then
- * it goes.  Requests that failed go too: the first error into *err (if it
- * holds none yet), but not a drain's -ECONNRESET.
+ * The oldest request, if it completed with data; then it goes.  Requests
+ * that failed go too: the first error into *err (if it holds none yet),
+ * but not a drain's -ECONNRESET.
  */
-bool toaster_aio_next(struct toaster_aio *q, size_t *len, void **buf, int *err);
+bool toaster_aio_next(struct toaster_aio *q, struct toaster_aio_done *d, int *err);
 bool toaster_aio_drain(struct toaster_aio *q);
 void toaster_aio_exit(struct toaster_aio *q);
 

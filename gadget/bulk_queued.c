@@ -193,6 +193,7 @@ void *toaster_out_queued_main(void *arg)
 	int64_t since = toaster_now_ns();
 	struct toaster_aio q;
 	uint8_t *buf;
+	size_t len;
 	int err;
 
 	toaster_queued_enter(g, &q, TOASTER_EP_ROLE_OUT, "bulk OUT");
@@ -211,11 +212,12 @@ void *toaster_out_queued_main(void *arg)
 		err = 0;
 		while (!err && toaster_out_may_queue(g, &q, since)) {
 			buf = toaster_out_next_buf(b, &q);
+			len = b->out_req_len;
 			if (toaster_fault_slow_bulk_ms(g))
 				toaster_dbg("fault slow-bulk=%u: held a bulk OUT request up",
 					    toaster_fault_slow_bulk_ms(g));
 			pthread_mutex_unlock(&g->lock);
-			err = toaster_aio_submit(&q, false, buf, b->out_req_len);
+			err = toaster_aio_submit(&q, false, buf, len);
 			pthread_mutex_lock(&g->lock);
 		}
 		if (err && err != -EINTR) {

@@ -9,9 +9,8 @@
  * slow-bulk and halt faults as faults.c reports them.
  *
  * Each worker moves up to TOASTER_BULK_REQ_LEN and one packet a system
- * call: the out worker reads into an echo slot
- * (loopback) or its own buffer (burn patterns), the in worker writes the
- * slots back in order.  A transfer is the data
+ * call: the out worker reads into an echo slot (loopback) or its own
+ * buffer (burn patterns), the in worker writes the slots back in order.  A transfer is the data
  * up to the first short packet, a ZLP included, so a read that returns
  * less than it asked for ends one; its echo is one write of the same
  * bytes, and when a ZLP ended it (a short count of whole packets, or

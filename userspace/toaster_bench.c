@@ -600,7 +600,6 @@ static int bench_collect(int fd, int marker_fd, struct bench_wake *w,
 			 bool (*done)(const struct toaster_status *, int), int arg)
 {
 	static const char woke[] = "toaster-bench: woke\n";
-
 	struct pollfd pfd = { .fd = fd, .events = POLLIN };
 	struct toaster_status st;
 	int64_t until = toaster_now_ns() + (int64_t)BENCH_PHASE_MS * TOASTER_NS_PER_MS;
@@ -888,9 +887,8 @@ static int bench_remote_floor(const struct bench_opts *o, uint64_t samples)
 	struct pollfd pfd;
 	pthread_t waker;
 	char list[8192];
-	unsigned int rep;
+	unsigned int rep, n, awake;
 	uint64_t i, ticks, one = 1;
-	unsigned int n, awake;
 	int err, rc = 0;
 
 	if (sysconf(_SC_NPROCESSORS_ONLN) < 2) {

@@ -104,6 +104,7 @@ void toaster_bench_emit_total(const char *path, const char *op,
 			   (unsigned long long)t->bytes,
 			   (unsigned long long)t->pattern_bytes);
 }
+
 /* splitmix64's finalizer: every transfer's pattern starts somewhere else. */
 static uint64_t toaster_bench_mix(uint64_t z)
 {

@@ -264,8 +264,9 @@ static int ubench_finish(struct ubench_stream *st, struct ubench_slot *s)
 /*
  * @count transfers, depth in flight; both directions complete in the
  * order they were submitted, so the oldest slot is always the next done.
- * Timed by *a and *b; the pattern fill and the check are inside, as the
- * refill of a slot is what an application does while the others fly.
+ * A toaster_bench_run_fn on the stream @ctx: timed by st->a and st->b,
+ * counted in st->totals; the pattern fill and the check are inside, as
+ * the refill of a slot is what an application does while the others fly.
  */
 static int ubench_run(void *ctx, uint64_t count, int64_t *took_ns)
 {
